@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One snapshot of everything on a host that decides whether ptrace attaches.
+
+`gather()` calls the readers once and returns plain dicts: the public
+`ansible_facts.ptrace` contract, also the input of the findings and the verdict engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import (
+    _caps, _container, _findings, _lsm, _procs, _sudoers, _sysctl, _tools,
+)
+
+SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers")
+
+
+def _read_int(path):
+    try:
+        with open(path, "r") as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def yama_facts(root, lsm_list, self_proc, initial_userns):
+    cap_eff = self_proc["capabilities"]["effective"] or 0
+    facts = _lsm.yama_runtime(root, lsm_list, bool(cap_eff >> _caps.CAP_SYS_PTRACE & 1), initial_userns)
+    cache = {}
+    per_applier = {}
+    for applier in _sysctl.APPLIERS:
+        resolution = _sysctl.resolve(_lsm.YAMA_KEY, root, applier, cache).as_dict()
+        resolution["scope"] = _lsm.parse_scope(resolution["value"])
+        per_applier[applier] = resolution
+    applier = _sysctl.boot_applier(root)
+    chosen = per_applier[applier]
+    facts["boot"] = {
+        "applier": applier,
+        "scope": chosen["scope"],
+        "value": chosen["value"],
+        "source": chosen["source"],
+        "appliers_agree": per_applier["systemd_sysctl"]["value"] == per_applier["sysctl_system"]["value"],
+    }
+    facts["boot"].update(per_applier)
+    facts["drift"] = (facts["scope"] is not None and chosen["scope"] is not None
+                      and facts["scope"] != chosen["scope"])
+    return facts
+
+
+def kernel_facts(root):
+    proc_sys = os.path.join(root, "proc/sys") if root not in ("", "/") else "/proc/sys"
+    release = None
+    try:
+        with open(os.path.join(proc_sys, "kernel/osrelease"), "r") as handle:
+            release = handle.read().strip()
+    except OSError:
+        pass
+    return {"suid_dumpable": _read_int(os.path.join(proc_sys, "fs/suid_dumpable")), "release": release}
+
+
+def container_facts(root, self_proc, initial_userns):
+    facts = _container.detect(root)
+    caps = self_proc["capabilities"]
+    bounding = caps["bounding"]
+    facts.update({
+        "sys_ptrace_in_bounding_set": None if bounding is None else bool(bounding >> _caps.CAP_SYS_PTRACE & 1),
+        "capabilities": dict((name, _caps.mask_to_names(mask) if mask is not None else None)
+                             for name, mask in sorted(caps.items())),
+        "no_new_privs": self_proc["no_new_privs"],
+        "seccomp": self_proc["seccomp"],
+        "seccomp_mode": self_proc["seccomp_mode"],
+        "initial_user_namespace": initial_userns,
+    })
+    return facts
+
+
+def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
+    visudo = _tools.find_tool("visudo", root)
+    sudo = _tools.find_tool("sudo", root)
+    facts = {"installed": sudo is not None, "version": None, "valid": None, "validation": None}
+    tree = _sudoers.load_tree(root, hostname=hostname)
+    facts.update(tree.as_dict())
+    grants, overridden = _sudoers.compute_grants(tree, tool_paths, hostname, now)
+    facts["grants"] = grants
+    facts["overridden_grants"] = overridden
+    if run is not None and validate and visudo is not None:
+        if os.geteuid() != 0:
+            facts["validation"] = {"skipped": "visudo -c needs root"}
+        else:
+            rc, out, err = run([visudo, "-c"])
+            facts["valid"] = rc == 0
+            facts["validation"] = {"rc": rc, "stdout": out, "stderr": err}
+    if version_run is not None and sudo is not None:
+        rc, out, err = version_run([sudo, "-V"])
+        if rc == 0 and out:
+            facts["version"] = _tools.parse_version(out.splitlines()[0])
+    return facts
+
+
+def gather(root="/", sections=SECTIONS, tools=_tools.DEFAULT_TOOLS, scan_dirs=_tools.DEFAULT_SCAN_DIRS,
+           run=None, validate_sudoers=True, tool_versions=True, hostname=None, now=None):
+    """The `ansible_facts.ptrace` dict. `run(argv) -> (rc, out, err)` runs the few commands needed."""
+    version_run = run if tool_versions else None
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    self_proc = _procs.describe("self", root)
+    initial_userns = _procs.in_initial_user_namespace(root)
+    lsm_list = _lsm.active_lsms(root)
+    facts = {"gathered": list(s for s in SECTIONS if s in sections)}
+    if "yama" in sections:
+        facts["yama"] = yama_facts(root, lsm_list, self_proc, initial_userns)
+    if "kernel" in sections:
+        facts["kernel"] = kernel_facts(root)
+    if "lsm" in sections:
+        facts["lsm"] = {"list": lsm_list, "selinux": _lsm.selinux(root), "apparmor": _lsm.apparmor(root),
+                        "yama": bool(lsm_list and "yama" in lsm_list) or os.path.exists(
+                            _sysctl.runtime_path(_lsm.YAMA_KEY, root))}
+    if "container" in sections:
+        facts["container"] = container_facts(root, self_proc, initial_userns)
+    tool_paths = None  # without tool facts, sudoers grants match every known tool by name
+    if "tools" in sections:
+        facts["tools"] = dict((name, _tools.tool_facts(name, root, version_run)) for name in tools)
+        tool_paths = dict((n, [t["path"]] if t["path"] else []) for n, t in facts["tools"].items())
+    if "capabilities" in sections:
+        found, problems = _tools.scan_ptrace_files(scan_dirs, root)
+        facts["capabilities"] = {"ptrace_files": found, "scanned": list(scan_dirs), "problems": problems}
+    if "sudoers" in sections:
+        facts["sudoers"] = sudoers_facts(root, run, version_run, validate_sudoers, tool_paths, hostname, now)
+    facts["findings"] = _findings.evaluate(facts)
+    return facts

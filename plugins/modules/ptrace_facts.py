@@ -1,0 +1,327 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ptrace_facts
+short_description: Gather everything that decides whether a debugger can attach to a process
+version_added: 0.1.0
+description:
+  - Reads Yama's C(kernel.yama.ptrace_scope) at runtime and resolves which persisted value wins at the next
+    boot, following sysctl.d(5) precedence for both C(systemd-sysctl) and C(sysctl --system).
+  - Reports C(fs.suid_dumpable), the active Linux security modules (SELinux with C(deny_ptrace), AppArmor),
+    container limits (engine, capability sets, NoNewPrivs, seccomp), debugging tools with their file
+    capabilities, every file holding C(CAP_SYS_PTRACE), and the sudoers tree with every rule that lets a
+    principal run a ptrace-capable tool.
+  - Adds C(findings), the problems a reviewer would flag, each with the change that fixes it.
+  - Reads C(/proc), C(/sys) and files directly; file capabilities are decoded natively from the
+    C(security.capability) extended attribute (no libcap tools needed). The only commands run are
+    C(visudo -c), C(sudo -V) and the tools' version options.
+  - Returns only RV(ansible_facts.ptrace) and never changes the host.
+author:
+  - debugready.ptrace contributors
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads the host.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: posix
+    details: Linux only.
+options:
+  gather_subset:
+    description:
+      - Which sections to gather. V(all) gathers every section.
+      - C(findings) are always computed from the sections that were gathered.
+    type: list
+    elements: str
+    choices: [all, yama, kernel, lsm, container, tools, capabilities, sudoers]
+    default: [all]
+  tools:
+    description:
+      - Names of the debugging tools to look for in the standard C(bin) and C(sbin) directories.
+    type: list
+    elements: str
+    default: [strace, gdb, ltrace, perf]
+  tool_versions:
+    description:
+      - Run each installed tool's version option to report its version.
+      - Turn off for the quickest check.
+    type: bool
+    default: true
+  capability_scan_dirs:
+    description:
+      - Absolute directories scanned (recursively, without following symlinks) for files holding
+        C(CAP_SYS_PTRACE).
+      - A directory that does not exist is reported under C(capabilities.problems).
+    type: list
+    elements: path
+    default: [/usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin, /bin, /usr/libexec, /usr/local/libexec]
+  validate_sudoers:
+    description:
+      - Run C(visudo -c) to validate the whole sudoers tree (needs root).
+    type: bool
+    default: true
+notes:
+  - Run it with O(ignore:become=true) for the full picture; as an unprivileged user, root-only files
+    (most of the sudoers tree) are reported as unreadable.
+  - The sudoers model is used for explanation; C(sudo -l) stays the authority on what a user may run
+    (the M(debugready.ptrace.trace_check) module asks it).
+seealso:
+  - name: Linux ptrace semantics modelled by this collection
+    description: The kernel, sudo and sysctl rules behind every fact and finding.
+    link: https://github.com/debugready/ptrace/blob/main/docs/ptrace_facts.md
+"""
+
+EXAMPLES = r"""
+- name: Gather ptrace facts
+  debugready.ptrace.ptrace_facts:
+  become: true
+
+- name: Show the Yama value that wins at next boot and where it comes from
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.ptrace.yama.boot.scope }} from {{ ansible_facts.ptrace.yama.boot.source }}"
+
+- name: Quick check of Yama and container limits only
+  debugready.ptrace.ptrace_facts:
+    gather_subset:
+      - yama
+      - container
+    tool_versions: false
+
+- name: Fail on high-severity findings
+  ansible.builtin.assert:
+    that:
+      - ansible_facts.ptrace.findings | selectattr('severity', 'equalto', 'high') | list | length == 0
+    fail_msg: "{{ ansible_facts.ptrace.findings | selectattr('severity', 'equalto', 'high') | map(attribute='message') }}"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts to add to ansible_facts.
+  returned: always
+  type: complex
+  contains:
+    ptrace:
+      description: Everything that decides whether a debugger can attach. Sections not gathered are absent.
+      returned: always
+      type: complex
+      contains:
+        gathered:
+          description: The sections gathered.
+          returned: always
+          type: list
+          elements: str
+          sample: [yama, kernel, lsm, container, tools, capabilities, sudoers]
+        yama:
+          description: Yama's runtime state and the persisted value that wins at boot.
+          returned: when gathered
+          type: complex
+          contains:
+            present:
+              description: Whether the running kernel has Yama.
+              type: bool
+              returned: always
+              sample: true
+            scope:
+              description: The live C(kernel.yama.ptrace_scope), or null without Yama.
+              type: int
+              returned: always
+              sample: 1
+            locked:
+              description: Scope 3 cannot be lowered until reboot.
+              type: bool
+              returned: always
+              sample: false
+            writable:
+              description:
+                - Whether this process could change the live value now. False in a container, on a read-only
+                  C(/proc/sys), without C(CAP_SYS_PTRACE), outside the initial user namespace, or when locked.
+              type: bool
+              returned: always
+              sample: true
+            not_writable_reason:
+              description: Why RV(ansible_facts.ptrace.yama.writable) is false.
+              type: str
+              returned: always
+              sample: read_only
+              choices: [no_yama, not_visible, locked, read_only, missing_cap_sys_ptrace, not_initial_user_namespace]
+            boot:
+              description:
+                - The persisted value that wins at the next boot (C(scope), C(value), C(source)) for the applier
+                  that runs at boot (C(applier)), and the full resolution for each applier under
+                  C(systemd_sysctl) and C(sysctl_system) (C(scope), C(value), C(source), C(line),
+                  C(assignments) in the order applied, C(masked) files, C(unreadable) files).
+                - Resolved from the files even when the running kernel has no Yama. C(scope) is null when no
+                  file sets the key (the kernel default applies).
+              type: dict
+              returned: always
+              sample:
+                applier: systemd_sysctl
+                scope: 1
+                value: "1"
+                source: /etc/sysctl.d/10-ptrace.conf
+                appliers_agree: true
+                systemd_sysctl: {scope: 1, value: "1", source: /etc/sysctl.d/10-ptrace.conf, line: 3}
+                sysctl_system: {scope: 1, value: "1", source: /etc/sysctl.d/10-ptrace.conf, line: 3}
+            drift:
+              description: The runtime and boot values differ.
+              type: bool
+              returned: always
+              sample: false
+        kernel:
+          description: Kernel settings that matter for tracing.
+          returned: when gathered
+          type: dict
+          sample: {suid_dumpable: 0, release: 6.1.0-28-cloud-amd64}
+        lsm:
+          description:
+            - C(list) (from securityfs, null when not readable), C(yama), C(selinux) with C(enabled),
+              C(enforcing) and C(deny_ptrace), C(apparmor) with C(enabled).
+          returned: when gathered
+          type: dict
+          sample:
+            list: [capability, yama, apparmor]
+            yama: true
+            selinux: {enabled: false, enforcing: false, deny_ptrace: false}
+            apparmor: {enabled: true}
+        container:
+          description:
+            - C(detected), C(engine) (podman, docker, lxc, kubernetes, ... or null), C(evidence), and the
+              capability sets of the module's own process decoded by name, with C(sys_ptrace_in_bounding_set),
+              C(no_new_privs), C(seccomp) (disabled, strict or filter) and C(initial_user_namespace).
+          returned: when gathered
+          type: dict
+          sample:
+            detected: true
+            engine: podman
+            evidence: /run/.containerenv
+            sys_ptrace_in_bounding_set: false
+            no_new_privs: false
+            seccomp: filter
+            seccomp_mode: 2
+            initial_user_namespace: true
+            capabilities: {bounding: [cap_chown, cap_kill], effective: [cap_chown, cap_kill]}
+        tools:
+          description:
+            - One entry per tool in O(tools) with C(installed), C(path), C(version), C(mode), C(owner), C(group),
+              C(caps) (getcap-style text, empty when none) and C(world_executable).
+          returned: when gathered
+          type: dict
+          sample:
+            strace: {installed: true, path: /usr/bin/strace, version: "6.1", mode: "0755", owner: root,
+                     group: root, caps: ""}
+        capabilities:
+          description: C(ptrace_files), every file holding C(CAP_SYS_PTRACE) under C(scanned), and C(problems).
+          returned: when gathered
+          type: dict
+          sample:
+            ptrace_files:
+              - {path: /usr/local/bin/strace-debug, caps: cap_sys_ptrace=ep, mode: "0750", owner: root,
+                 group: debug, world_executable: false}
+            scanned: [/usr/bin]
+            problems: []
+        sudoers:
+          description:
+            - C(installed), C(version), C(files) in the order sudo reads them, C(skipped) (with C(reason) among
+              name_contains_dot, name_ends_with_tilde, not_regular_file, unsafe_owner, world_writable,
+              group_writable, include_loop, include_too_deep, missing, unreadable), C(double_includes),
+              C(errors) (lines this model could not parse), C(valid) (from C(visudo -c), null when not run)
+              with C(validation) (rc, stdout, stderr).
+            - C(grants), every rule letting a principal run a ptrace-capable tool, each with C(principal),
+              C(excluded), C(runas), C(runas_groups), C(as_root), C(commands), C(tools), C(via) (path, alias
+              or all), C(alias), C(nopasswd), C(log_output), C(not_after) as written, C(not_after_utc),
+              C(expired), C(host_matches), C(source) and C(line).
+            - C(overridden_grants), grants cancelled by a later negated rule (last match wins), with
+              C(overridden_by).
+          returned: when gathered
+          type: dict
+          sample:
+            installed: true
+            valid: true
+            files: [/etc/sudoers, /etc/sudoers.d/debug]
+            skipped: [{path: /etc/sudoers.d/README, reason: name_contains_dot}]
+            grants:
+              - principal: "%debug"
+                runas: [root]
+                as_root: true
+                commands: [/usr/bin/strace]
+                tools: [strace]
+                via: path
+                nopasswd: true
+                not_after: 20261201000000Z
+                not_after_utc: "2026-12-01T00:00:00Z"
+                expired: false
+                source: /etc/sudoers.d/debug
+                line: 1
+        findings:
+          description: What a reviewer would flag, most severe first.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - id: container_no_sys_ptrace
+              severity: medium
+              message: CAP_SYS_PTRACE is not in this podman container's bounding set ...
+              remediation: Start the container with --cap-add SYS_PTRACE ...
+"""
+
+import os
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate, _tools
+
+COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            gather_subset=dict(type="list", elements="str", default=["all"],
+                               choices=["all"] + list(_hoststate.SECTIONS)),
+            tools=dict(type="list", elements="str", default=list(_tools.DEFAULT_TOOLS)),
+            tool_versions=dict(type="bool", default=True),
+            capability_scan_dirs=dict(type="list", elements="path", default=list(_tools.DEFAULT_SCAN_DIRS)),
+            validate_sudoers=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    bad_tools = [t for t in params["tools"] if not _tools.TOOL_NAME.match(t)]
+    if bad_tools:
+        module.fail_json(msg="tools must be plain program names (letters, digits, '.', '_', '+', '-'): %s"
+                         % ", ".join(repr(t) for t in bad_tools))
+    relative = [d for d in params["capability_scan_dirs"] if not os.path.isabs(d)]
+    if relative:
+        module.fail_json(msg="capability_scan_dirs must be absolute paths: %s" % ", ".join(relative))
+    sections = params["gather_subset"]
+    if "all" in sections:
+        sections = _hoststate.SECTIONS
+
+    def run(argv):
+        return module.run_command(argv, environ_update=COMMAND_ENV)
+
+    facts = _hoststate.gather(
+        sections=sections,
+        tools=params["tools"],
+        scan_dirs=[os.path.normpath(d) for d in params["capability_scan_dirs"]],
+        run=run if params["tool_versions"] or params["validate_sudoers"] else None,
+        validate_sudoers=params["validate_sudoers"],
+        tool_versions=params["tool_versions"],
+        hostname=socket.gethostname(),
+    )
+    module.exit_json(changed=False, ansible_facts={"ptrace": facts})
+
+
+if __name__ == "__main__":
+    main()

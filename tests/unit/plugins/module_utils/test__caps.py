@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import given, strategies as st
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _caps
+from ansible_collections.debugready.ptrace.plugins.module_utils._caps import FileCaps
+
+PTRACE = 1 << 19
+
+
+@pytest.mark.parametrize("blob, expected, text", [
+    (struct.pack("<5I", 0x02000001, PTRACE, 0, 0, 0), FileCaps(PTRACE, 0, True, 2), "cap_sys_ptrace=ep"),
+    (struct.pack("<5I", 0x02000000, PTRACE, 0, 0, 0), FileCaps(PTRACE, 0, False, 2), "cap_sys_ptrace=p"),
+    (struct.pack("<3I", 0x01000001, PTRACE | 1 << 13, 0), FileCaps(PTRACE | 1 << 13, 0, True, 1),
+     "cap_net_raw,cap_sys_ptrace=ep"),
+    (struct.pack("<6I", 0x03000001, PTRACE, 0, 0, 0, 1000), FileCaps(PTRACE, 0, True, 3, 1000),
+     "cap_sys_ptrace=ep [rootid=1000]"),
+    (struct.pack("<6I", 0x03000000, PTRACE, PTRACE, 0, 0, 0), FileCaps(PTRACE, PTRACE, False, 3, 0),
+     "cap_sys_ptrace=ip"),
+    # High word: cap_bpf is 39, cap_perfmon 38.
+    (struct.pack("<5I", 0x02000001, 0, 0, 1 << (39 - 32), 0), FileCaps(1 << 39, 0, True, 2), "cap_bpf=ep"),
+    (struct.pack("<5I", 0x02000000, PTRACE, 1 << 13, 0, 0), FileCaps(PTRACE, 1 << 13, False, 2),
+     "cap_net_raw=i cap_sys_ptrace=p"),
+])
+def test_decode_known_blobs(blob, expected, text):
+    caps = _caps.decode(blob)
+    assert caps == expected
+    assert _caps.to_text(caps) == text
+    assert _caps.encode(caps) == blob
+
+
+def test_v3_with_rootid_zero_equals_v2_as_applied():
+    v3 = _caps.decode(struct.pack("<6I", 0x03000001, PTRACE, 0, 0, 0, 0))
+    v2 = _caps.decode(struct.pack("<5I", 0x02000001, PTRACE, 0, 0, 0))
+    assert v3 != v2
+    assert v3.same_capabilities(v2)
+    assert _caps.to_text(v3) == _caps.to_text(v2) == "cap_sys_ptrace=ep"
+
+
+@pytest.mark.parametrize("blob, message", [
+    (b"", "too short"),
+    (b"\x00\x00", "too short"),
+    (struct.pack("<5I", 0x04000001, PTRACE, 0, 0, 0), "unknown capability xattr revision"),
+    (struct.pack("<5I", 0x01000001, PTRACE, 0, 0, 0), "must be 12 bytes, got 20"),
+    (struct.pack("<4I", 0x02000001, PTRACE, 0, 0), "must be 20 bytes, got 16"),
+    (struct.pack("<6I", 0x02000001, PTRACE, 0, 0, 0, 0), "must be 20 bytes, got 24"),
+    (struct.pack("<5I", 0x02000003, PTRACE, 0, 0, 0), "unknown flag bits"),
+])
+def test_decode_rejects_broken_blobs(blob, message):
+    with pytest.raises(_caps.CapsFormatError, match=message):
+        _caps.decode(blob)
+
+
+def test_encode_rejects_masks_too_wide_for_revision_1():
+    with pytest.raises(_caps.CapsFormatError):
+        _caps.encode(FileCaps(1 << 39, 0, True, 1))
+
+
+@given(permitted=st.integers(0, 2 ** 64 - 1), inheritable=st.integers(0, 2 ** 64 - 1),
+       effective=st.booleans(), revision=st.sampled_from([2, 3]), rootid=st.integers(0, 2 ** 32 - 1))
+def test_round_trip_v2_v3(permitted, inheritable, effective, revision, rootid):
+    caps = FileCaps(permitted, inheritable, effective, revision, rootid if revision == 3 else None)
+    blob = _caps.encode(caps)
+    assert len(blob) == {2: 20, 3: 24}[revision]
+    assert _caps.decode(blob) == caps
+
+
+@given(permitted=st.integers(0, 2 ** 32 - 1), inheritable=st.integers(0, 2 ** 32 - 1), effective=st.booleans())
+def test_round_trip_v1(permitted, inheritable, effective):
+    caps = FileCaps(permitted, inheritable, effective, 1)
+    assert _caps.decode(_caps.encode(caps)) == caps
+
+
+@given(blob=st.binary(max_size=32))
+def test_decode_never_raises_anything_but_format_error(blob):
+    try:
+        caps = _caps.decode(blob)
+    except _caps.CapsFormatError:
+        return
+    assert _caps.encode(caps) == blob
+
+
+@pytest.mark.parametrize("names", [["cap_sys_ptrace"], ["sys_ptrace"], ["CAP_SYS_PTRACE"], ["Sys_Ptrace"],
+                                   [" cap_sys_ptrace "]])
+def test_names_in_any_notation(names):
+    assert _caps.names_to_mask(names) == PTRACE
+
+
+def test_unknown_name():
+    with pytest.raises(_caps.UnknownCapabilityError, match="cap_sys_trace"):
+        _caps.names_to_mask(["cap_sys_trace"])
+
+
+def test_mask_names_and_proc_masks():
+    assert _caps.parse_proc_mask("00000000a80425fb") == 0xa80425fb
+    names = _caps.mask_to_names(_caps.parse_proc_mask("00000000a80425fb"))
+    assert "cap_sys_ptrace" not in names and "cap_chown" in names
+    assert _caps.mask_to_names(1 << 45) == ["cap_45"]
+    assert _caps.names_to_mask(_caps.mask_to_names(0x1fffeffffff)) == 0x1fffeffffff
+
+
+def test_read_file_caps_on_file_without_caps(tmp_path):
+    target = tmp_path / "plain"
+    target.write_bytes(b"")
+    assert _caps.read_file_caps(str(target)) is None
+
+
+def test_read_status_caps():
+    caps = _caps.read_status_caps({"CapPrm": "0000000000080000", "CapBnd": "000001ffffffffff", "CapEff": ""})
+    assert caps["permitted"] == PTRACE
+    assert caps["effective"] is None
+    assert caps["bounding"] == 0x1ffffffffff

@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The whole snapshot on fixture hosts: a container without SYS_PTRACE, a Yama host, odd hosts."""
+
+from __future__ import annotations
+
+import datetime
+import struct
+
+import pytest
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate
+
+NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
+PODMAN_BOUNDING = "00000000800405fb"  # podman's default set: no cap_sys_ptrace (bit 19)
+FULL = "000001ffffffffff"
+
+
+def status(bounding=FULL, effective=FULL, nnp=0, seccomp=0):
+    return ("Name:\tpython3\nUmask:\t0022\nState:\tR (running)\nPid:\t4242\nPPid:\t1\nTracerPid:\t0\n"
+            "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nCapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\n"
+            "CapBnd:\t%s\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t%d\n" % (
+                effective, effective, bounding, nnp, seccomp))
+
+
+def make_host(tree, bounding=FULL, yama=None, container=None):
+    tree.write("/proc/self/status", status(bounding, bounding))
+    tree.write("/proc/self/stat", "4242 (python3) R 1 4242 4242 0 -1 4194560 0 0 0 0\n")
+    tree.write("/proc/self/environ", "")
+    tree.write("/proc/self/uid_map", "         0          0 4294967295\n")
+    tree.write("/proc/sys/fs/suid_dumpable", "0\n")
+    tree.write("/proc/sys/kernel/osrelease", "6.1.0-28-cloud-amd64\n")
+    if yama is not None:
+        tree.write("/proc/sys/kernel/yama/ptrace_scope", "%s\n" % yama)
+    if container == "podman":
+        tree.write("/run/.containerenv", "engine=\"podman-4.3.1\"\n")
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n", mode=0o440)
+    tree.mkdir("/etc/sudoers.d")
+    tree.write("/usr/bin/strace", "#!/bin/sh\n", mode=0o755)
+    tree.mkdir("/usr/sbin")
+    return tree
+
+
+def gather(tree, **kwargs):
+    kwargs.setdefault("now", NOW)
+    kwargs.setdefault("hostname", "web1")
+    return _hoststate.gather(root=str(tree), **kwargs)
+
+
+def ids(facts):
+    return [f["id"] for f in facts["findings"]]
+
+
+def test_podman_container_without_sys_ptrace(tree):
+    make_host(tree, bounding=PODMAN_BOUNDING, container="podman")
+    facts = gather(tree)
+    container = facts["container"]
+    assert container["detected"] is True and container["engine"] == "podman"
+    assert container["sys_ptrace_in_bounding_set"] is False
+    assert "cap_sys_ptrace" not in container["capabilities"]["bounding"]
+    assert "cap_chown" in container["capabilities"]["bounding"]
+    assert facts["yama"]["present"] is False and facts["yama"]["writable"] is False
+    assert facts["yama"]["not_writable_reason"] == "no_yama"
+    assert "container_no_sys_ptrace" in ids(facts)
+    assert facts["tools"]["strace"]["installed"] is True
+    assert facts["tools"]["strace"]["path"] == "/usr/bin/strace"
+    assert facts["tools"]["gdb"] == {"installed": False, "path": None, "version": None, "mode": None,
+                                     "owner": None, "group": None, "caps": None}
+    assert facts["sudoers"]["files"] == ["/etc/sudoers"]
+    assert [g["principal"] for g in facts["sudoers"]["grants"]] == ["root"]
+
+
+@pytest.mark.parametrize("scope, finding", [(0, "yama_scope_0"), (3, "yama_locked"), (1, None), (2, None)])
+def test_yama_runtime_findings(tree, scope, finding):
+    make_host(tree, yama=scope)
+    facts = gather(tree, sections=("yama",))
+    assert facts["gathered"] == ["yama"]
+    assert facts["yama"]["present"] is True and facts["yama"]["scope"] == scope
+    assert facts["yama"]["locked"] is (scope == 3)
+    assert facts["yama"]["writable"] is (scope != 3)
+    assert ids(facts) == ([finding] if finding else [])
+
+
+def test_yama_drift_and_boot_sources(tree):
+    make_host(tree, yama=0)
+    tree.write("/usr/lib/systemd/systemd-sysctl", "")
+    tree.write("/usr/lib/sysctl.d/10-default-yama-scope.conf", "kernel.yama.ptrace_scope = 0\n")
+    tree.write("/etc/sysctl.d/10-ptrace.conf", "kernel.yama.ptrace_scope = 2\n")
+    tree.write("/etc/sysctl.conf", "kernel.yama.ptrace_scope = 1\n")
+    facts = gather(tree, sections=("yama",))
+    boot = facts["yama"]["boot"]
+    assert boot["applier"] == "systemd_sysctl"
+    assert (boot["scope"], boot["source"]) == (2, "/etc/sysctl.d/10-ptrace.conf")
+    assert (boot["sysctl_system"]["scope"], boot["sysctl_system"]["source"]) == (1, "/etc/sysctl.conf")
+    assert boot["appliers_agree"] is False
+    assert facts["yama"]["drift"] is True
+    assert {"yama_scope_0", "yama_drift", "yama_appliers_disagree"} <= set(ids(facts))
+
+
+def test_boot_resolved_without_yama_and_invalid_value(tree):
+    make_host(tree)
+    tree.write("/etc/sysctl.d/60-yama.conf", "kernel.yama.ptrace_scope = 1 # restricted\n")
+    facts = gather(tree, sections=("yama",))
+    assert facts["yama"]["present"] is False
+    assert facts["yama"]["boot"]["value"] == "1 # restricted"
+    assert facts["yama"]["boot"]["scope"] is None
+    assert "yama_boot_invalid" in ids(facts)
+    assert facts["yama"]["drift"] is False
+
+
+def test_read_only_proc_sys_is_not_writable(tree, monkeypatch):
+    make_host(tree, yama=1)
+    monkeypatch.setattr(_hoststate._lsm.os, "access", lambda path, mode: False)
+    facts = gather(tree, sections=("yama",))
+    assert facts["yama"]["writable"] is False
+    assert facts["yama"]["not_writable_reason"] == "read_only"
+
+
+def test_world_executable_ptrace_file_and_broken_xattr_are_reported(tree, monkeypatch):
+    make_host(tree)
+    good = tree.write("/usr/local/bin/strace-debug", "", mode=0o755)
+    broken = tree.write("/usr/local/bin/broken", "", mode=0o755)
+    blobs = {good: struct.pack("<5I", 0x02000001, 1 << 19, 0, 0, 0), broken: b"\x01\x02"}
+
+    def fake_getxattr(path, name, *args, **kwargs):
+        assert name == "security.capability"
+        if path in blobs:
+            return blobs[path]
+        raise OSError(61, "No data available")
+
+    monkeypatch.setattr(_hoststate._caps.os, "getxattr", fake_getxattr)
+    facts = gather(tree, sections=("capabilities",), scan_dirs=["/usr/local/bin", "/does/not/exist"])
+    assert facts["capabilities"]["ptrace_files"] == [{
+        "path": "/usr/local/bin/strace-debug", "caps": "cap_sys_ptrace=ep", "mode": "0755",
+        "owner": "root", "group": "root", "world_executable": True}]
+    problems = dict((p["path"], p["problem"]) for p in facts["capabilities"]["problems"])
+    assert "too short" in problems["/usr/local/bin/broken"]
+    assert problems["/does/not/exist"] == "not a directory or missing"
+    assert ids(facts) == ["filecap_world_executable"]
+
+
+def test_sudoers_findings_from_a_messy_tree(tree):
+    make_host(tree)
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n#includedir /etc/sudoers.d\n@includedir /etc/sudoers.d\n",
+               mode=0o440)
+    tree.write("/etc/sudoers.d/debug.conf", "%debug ALL=(root) NOPASSWD: /usr/bin/strace\n", mode=0o440)
+    tree.write("/etc/sudoers.d/old", "alice ALL=(root) NOTAFTER=20260101000000Z /usr/bin/strace\n", mode=0o440)
+    facts = gather(tree, sections=("tools", "sudoers"))
+    found = set(ids(facts))
+    assert {"sudoers_file_skipped", "sudoers_double_include", "sudoers_grant_expired",
+            "sudoers_grant_via_all"} <= found
+    skipped = [f for f in facts["findings"] if f["id"] == "sudoers_file_skipped"][0]
+    assert "/etc/sudoers.d/debug.conf" in skipped["message"] and "Rename" in skipped["remediation"]
+
+
+def test_validation_runs_visudo_through_the_runner(tree, monkeypatch):
+    make_host(tree)
+    tree.write("/usr/sbin/visudo", "", mode=0o755)
+    tree.write("/usr/bin/sudo", "", mode=0o755)
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        if argv[-1] == "-c":
+            return 1, "", "/etc/sudoers.d/x:1:2: syntax error\n"
+        return 0, "Sudo version 1.9.13p3\nSudoers policy plugin version 1.9.13p3\n", ""
+
+    monkeypatch.setattr(_hoststate.os, "geteuid", lambda: 0)
+    facts = gather(tree, sections=("sudoers",), run=run)
+    assert calls == [["/usr/sbin/visudo", "-c"], ["/usr/bin/sudo", "-V"]]
+    assert facts["sudoers"]["valid"] is False
+    assert facts["sudoers"]["validation"]["stderr"].startswith("/etc/sudoers.d/x:1:2")
+    assert facts["sudoers"]["version"] == "1.9.13p3"
+    assert facts["sudoers"]["installed"] is True
+    assert "sudoers_invalid" in ids(facts)
+    calls[:] = []
+    gather(tree, sections=("sudoers",), run=run, validate_sudoers=False, tool_versions=False)
+    assert calls == []
+
+
+def test_no_sudo_installed(tree):
+    make_host(tree)
+    facts = gather(tree, sections=("sudoers",), run=lambda argv: (0, "", ""))
+    assert facts["sudoers"]["installed"] is False
+    assert facts["sudoers"]["valid"] is None
+
+
+def test_nnp_and_seccomp_are_reported(tree):
+    make_host(tree)
+    tree.write("/proc/self/status", status(nnp=1, seccomp=2))
+    facts = gather(tree, sections=("container",))
+    assert facts["container"]["no_new_privs"] is True
+    assert facts["container"]["seccomp"] == "filter"
+    assert facts["container"]["detected"] is False
+
+
+def test_findings_are_sorted_by_severity(tree):
+    make_host(tree, yama=0, bounding=PODMAN_BOUNDING, container="podman")
+    tree.write("/usr/local/bin/x", "")
+    facts = gather(tree)
+    severities = [f["severity"] for f in facts["findings"]]
+    order = ["high", "medium", "low", "info"]
+    assert severities == sorted(severities, key=order.index)
+    for item in facts["findings"]:
+        assert set(item) >= {"id", "severity", "message", "remediation"}
+        assert item["message"].endswith(".") and item["remediation"]
