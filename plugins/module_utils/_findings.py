@@ -191,7 +191,7 @@ def _sudoers(sudoers):
                 "The grant to %s (%s) expired at %s but is still on disk." % (
                     grant["principal"], where, grant.get("not_after_utc")),
                 "Remove it (debugready.ptrace.sudoers_grant state=absent, or delete the rule).", source=where))
-        if grant.get("via") == "all":
+        if grant.get("via") == "all" and grant["principal"] not in ("root", "#0"):
             out.append(finding(
                 "sudoers_grant_via_all", "low",
                 "%s may run ALL commands as %s, so also %s (%s): a blanket grant, root-equivalent." % (

@@ -591,11 +591,14 @@ def host_matches(hosts, aliases, hostname):
     return result
 
 
-def command_matches_tool(command_words, tool_name, tool_paths):
-    """Does one Cmnd (path + args, or ALL) cover running this tool?"""
+def command_matches_tool(command_words, tool_name, tool_paths, installed_only=False):
+    """Does one Cmnd (path + args, or ALL) cover running this tool?
+
+    With `installed_only`, ALL covers only tools that have a path on this host.
+    """
     path = command_words[0]
     if path == "ALL":
-        return True
+        return bool(tool_paths) or not installed_only
     if not path.startswith("/"):
         return False
     if path.endswith("/"):
@@ -617,6 +620,7 @@ def compute_grants(tree, tool_paths=None, hostname=None, now=None, local_offset=
     installed still match by basename. Last match wins: an allow followed by a
     negation for the same principal (or ALL) and tool is reported as overridden.
     """
+    installed_only = tool_paths is not None
     if tool_paths is None:
         tool_paths = dict((tool, []) for tool in PTRACE_TOOLS)
     now = now or datetime.datetime.now(datetime.timezone.utc)
@@ -636,7 +640,7 @@ def compute_grants(tree, tool_paths=None, hostname=None, now=None, local_offset=
                 via = "all" if spec.command[0] == "ALL" else "path"
                 commands = [(spec.negated, spec.command)]
             for negated, words in commands:
-                tools = [t for t in sorted(tool_paths) if command_matches_tool(words, t, tool_paths[t])]
+                tools = [t for t in sorted(tool_paths) if command_matches_tool(words, t, tool_paths[t], installed_only)]
                 if not tools:
                     continue
                 for position, principal in enumerate(users):

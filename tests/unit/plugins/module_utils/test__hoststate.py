@@ -141,14 +141,17 @@ def test_world_executable_ptrace_file_and_broken_xattr_are_reported(tree, monkey
 
 def test_sudoers_findings_from_a_messy_tree(tree):
     make_host(tree)
-    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n#includedir /etc/sudoers.d\n@includedir /etc/sudoers.d\n",
-               mode=0o440)
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n"
+                               "#includedir /etc/sudoers.d\n@includedir /etc/sudoers.d\n", mode=0o440)
     tree.write("/etc/sudoers.d/debug.conf", "%debug ALL=(root) NOPASSWD: /usr/bin/strace\n", mode=0o440)
     tree.write("/etc/sudoers.d/old", "alice ALL=(root) NOTAFTER=20260101000000Z /usr/bin/strace\n", mode=0o440)
     facts = gather(tree, sections=("tools", "sudoers"))
     found = set(ids(facts))
     assert {"sudoers_file_skipped", "sudoers_double_include", "sudoers_grant_expired",
             "sudoers_grant_via_all"} <= found
+    via_all = [f for f in facts["findings"] if f["id"] == "sudoers_grant_via_all"]
+    # root is root already: only %sudo's blanket grant is worth a finding; ALL covers installed tools only.
+    assert len(via_all) == 1 and via_all[0]["message"].startswith("%sudo may run ALL commands as ALL, so also strace")
     skipped = [f for f in facts["findings"] if f["id"] == "sudoers_file_skipped"][0]
     assert "/etc/sudoers.d/debug.conf" in skipped["message"] and "Rename" in skipped["remediation"]
 
