@@ -38,7 +38,7 @@ VISUDO_MODE = 0o440  # `visudo -c` wants root:root 0440; sudo itself accepts any
 _ADDRESS = re.compile(r"^([0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(/[0-9.]+)?$")
 _ALIAS_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _INCLUDE = re.compile(r"^[#@](include|includedir)\s+(.+?)\s*$")
-_GENTIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{4})?$")
+_GENTIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{2}(?:\d{2})?)?$")
 
 
 class SudoersError(Exception):
@@ -530,14 +530,15 @@ def parse_gentime(text, local_offset=None):
     second = int(match.group(6) or 0)
     zone = match.group(7)
     try:
-        naive = datetime.datetime(year, month, day, hour, minute, second)
-    except ValueError as exc:
+        # sudo rolls hour 24 (and minute/second 60) over into the next unit, as mktime does.
+        naive = datetime.datetime(year, month, day) + datetime.timedelta(hours=hour, minutes=minute, seconds=second)
+    except (ValueError, OverflowError) as exc:
         raise SudoersSyntaxError("invalid date %r: %s" % (text, exc))
     if zone == "Z":
         offset = datetime.timedelta(0)
     elif zone:
         sign = 1 if zone[0] == "+" else -1
-        offset = sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
+        offset = sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5] or 0))
     elif local_offset is not None:
         offset = local_offset
     else:

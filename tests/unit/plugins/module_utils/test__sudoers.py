@@ -182,6 +182,8 @@ def test_tags_runas_and_options_carry_over_in_a_list(sudoers):
     ("2026120100Z", "2026-12-01T00:00:00Z", True),
     ("202612010130+0100", "2026-12-01T00:30:00Z", True),
     ("20261201000000", "2026-11-30T22:00:00Z", False),
+    ("20261201000000+01", "2026-11-30T23:00:00Z", True),
+    ("2099123124Z", "2100-01-01T00:00:00Z", True),
 ])
 def test_gentime_forms(value, utc, zone):
     moment, had_zone = _sudoers.parse_gentime(value, local_offset=datetime.timedelta(hours=2))
@@ -189,7 +191,8 @@ def test_gentime_forms(value, utc, zone):
     assert had_zone is zone
 
 
-@pytest.mark.parametrize("value", ["2026", "20261301000000Z", "tomorrow", "20261201000000Q"])
+@pytest.mark.parametrize("value", ["2026", "20261301000000Z", "tomorrow", "20261201000000Q", "20991231Z",
+                                   "20991231000000z", "2099-12-31T00:00:00Z"])
 def test_gentime_rejects(value):
     with pytest.raises(_sudoers.SudoersSyntaxError):
         _sudoers.parse_gentime(value)

@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The decision engine: can this tracer attach to this target, and if not, which kernel check says no.
+
+A pure function of plain data (no host access), in the kernel's order
+(kernel/ptrace.c ptrace_attach -> __ptrace_may_access -> LSM hooks), with the reason
+codes of the decision table. Every row is a unit test.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _caps
+
+PTRACE_BIT = 1 << _caps.CAP_SYS_PTRACE
+
+REASONS = (
+    "target_not_found", "kernel_thread", "self", "seccomp_blocks_ptrace", "filecap_exec_fails_bounding_set",
+    "filecap_not_applied_nosuid", "filecap_not_applied_nnp", "filecap_not_applied_missing", "uid_gid_mismatch",
+    "target_not_dumpable", "target_has_more_capabilities", "yama_scope3_no_attach",
+    "yama_scope2_requires_cap_sys_ptrace", "yama_scope1_not_descendant", "selinux_deny_ptrace", "apparmor_denied",
+    "already_traced", "sudo_not_permitted", "sudo_password_required", "allowed",
+)
+ERRNO = {
+    "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
+    "sudo_not_permitted": None, "sudo_password_required": None,
+}
+ROOT_EQUIVALENT = ("Any grant of ptrace to another user's processes (sudo strace/gdb, or a tool holding "
+                   "CAP_SYS_PTRACE) is root-equivalent: keep it group-scoped, logged and time-boxed.")
+
+
+class Tracer(object):
+    """The process that would call ptrace, as the kernel sees it after exec.
+
+    `caps_effective`/`caps_permitted` are masks; `label` is its LSM label or None.
+    `filecap_problem` is set when a file-capability tool's caps do not apply.
+    """
+
+    __slots__ = ("user", "uid", "gid", "caps_effective", "caps_permitted", "seccomp_mode", "via", "runas",
+                 "tool", "filecap_problem", "exec_fails", "pid")
+
+    def __init__(self, user, uid, gid, caps_effective=0, caps_permitted=None, seccomp_mode=0, via="direct",
+                 runas=None, tool="strace", filecap_problem=None, exec_fails=False, pid=None):
+        self.user = user
+        self.uid = uid
+        self.gid = gid
+        self.caps_effective = caps_effective
+        self.caps_permitted = caps_effective if caps_permitted is None else caps_permitted
+        self.seccomp_mode = seccomp_mode
+        self.via = via
+        self.runas = runas
+        self.tool = tool
+        self.filecap_problem = filecap_problem
+        self.exec_fails = exec_fails
+        self.pid = pid
+
+    @property
+    def has_cap_sys_ptrace(self):
+        return bool(self.caps_effective & PTRACE_BIT)
+
+
+def tracer_caps_for(via, is_root, session_effective, bounding, filecaps=None, nosuid=False, no_new_privs=False,
+                    prior_permitted=0):
+    """(effective, permitted, exec_fails, filecap_problem) of the tracer process.
+
+    direct: the session's CapEff (a non-root login has none); sudo as root: the bounding set;
+    sudo as another user: none; filecap: fE ? (fP & bset [& prior CapPrm under NNP]) : 0.
+    """
+    if via == "sudo":
+        return (bounding, bounding, False, None) if is_root else (0, 0, False, None)
+    if via != "filecap":
+        return (session_effective, session_effective, False, None)
+    base = session_effective if is_root else 0
+    if filecaps is None:
+        return (base, base, False, "filecap_not_applied_missing")
+    if nosuid:
+        return (base, base, False, "filecap_not_applied_nosuid")
+    if filecaps.effective and filecaps.permitted & ~bounding:
+        # The kernel refuses the exec itself (EPERM) rather than run with fewer caps than promised.
+        return (0, 0, True, "filecap_exec_fails_bounding_set")
+    permitted = filecaps.permitted & bounding
+    if no_new_privs:
+        permitted &= prior_permitted
+        if permitted != filecaps.permitted & bounding:
+            return (base | permitted if filecaps.effective else base, base | permitted, False,
+                    "filecap_not_applied_nnp")
+    return (base | permitted if filecaps.effective else base, base | permitted, False, None)
+
+
+def _ids_match(tracer, target):
+    uids = target.get("uids") or []
+    gids = target.get("gids") or []
+    return all(u == tracer.uid for u in uids[:3]) and all(g == tracer.gid for g in gids[:3])
+
+
+def _result(reason, explanation, remediation, allowed=False, certain=True):
+    return {
+        "allowed": allowed,
+        "reason": reason,
+        "errno": ERRNO.get(reason, "EPERM"),
+        "explanation": explanation,
+        "remediation": remediation,
+        "certain": certain,
+    }
+
+
+def decide(tracer, target, host):
+    """The verdict for one target.
+
+    target: a _procs.describe() dict, or None when the PID does not exist.
+    host: {"yama_scope": int or None, "selinux": {...}, "apparmor": {...}, "coredump_directory": bool or None}
+    """
+    who = "%s (uid %s)" % (tracer.user, tracer.uid)
+    if target is None:
+        return _result("target_not_found", "No such process is visible from here.",
+                       "Check the PID; a process in another PID namespace is invisible.")
+    pid = target["pid"]
+    name = "%s[%s]" % (target.get("comm"), pid)
+    if target.get("kernel_thread"):
+        return _result("kernel_thread", "%s is a kernel thread; kernel threads cannot be traced." % name,
+                       "Trace a user-space process instead.")
+    if tracer.pid is not None and tracer.pid == pid:
+        return _result("self", "A process cannot attach to its own thread group.", "Trace it from another process.")
+    if tracer.seccomp_mode == 1:
+        return _result("seccomp_blocks_ptrace", "The tracer runs under strict seccomp, which forbids ptrace.",
+                       "Run the tool outside that sandbox.")
+    if tracer.exec_fails:
+        return _result(
+            "filecap_exec_fails_bounding_set",
+            "The kernel refuses to execute %s: its file capabilities include CAP_SYS_PTRACE with the effective "
+            "flag, and CAP_SYS_PTRACE is not in the bounding set." % tracer.tool,
+            "Start the container with --cap-add SYS_PTRACE, or use sudo where the bounding set allows it.")
+    cap = tracer.has_cap_sys_ptrace
+    uids = target.get("uids") or []
+    verdict = None
+    if not cap and not _ids_match(tracer, target):
+        verdict = _result(
+            "uid_gid_mismatch",
+            "%s runs as uids %s gids %s; %s has real gid %s and no CAP_SYS_PTRACE%s, so the kernel requires "
+            "every one of the target's ids to match." % (
+                name, "/".join(map(str, uids[:3])), "/".join(map(str, (target.get("gids") or [])[:3])), who,
+                tracer.gid, " (it is not in the bounding set)" if tracer.uid == 0 else ""),
+            _remedy_other_user(tracer, target))
+    elif not cap and target.get("dumpable") is not True:
+        if target.get("dumpable") is None:
+            verdict = _result(
+                "target_not_dumpable",
+                "%s runs as root; whether it is dumpable cannot be told from outside, and %s has no "
+                "CAP_SYS_PTRACE." % (name, who),
+                "Trace it with CAP_SYS_PTRACE (sudo strace as root). " + ROOT_EQUIVALENT, allowed=None,
+                certain=False)
+        else:
+            verdict = _result(
+                "target_not_dumpable",
+                "%s is not dumpable (it changed credentials, e.g. Apache dropping root for %s), so even its own "
+                "user cannot trace it without CAP_SYS_PTRACE." % (name, target.get("user") or "its user"),
+                _remedy_not_dumpable(target, host))
+    elif not cap and (target.get("capabilities") or {}).get("permitted", 0) & ~tracer.caps_permitted:
+        extra = _caps.mask_to_names(target["capabilities"]["permitted"] & ~tracer.caps_permitted)
+        verdict = _result(
+            "target_has_more_capabilities",
+            "%s holds capabilities the tracer lacks (%s); without CAP_SYS_PTRACE the kernel refuses." % (
+                name, ", ".join(extra)),
+            "Trace it as root through sudo. " + ROOT_EQUIVALENT)
+    if verdict is not None:
+        return _with_filecap_note(verdict, tracer)
+    scope = host.get("yama_scope")
+    if scope == 3:
+        return _result("yama_scope3_no_attach",
+                       "kernel.yama.ptrace_scope is 3: no process may attach, root included, until reboot.",
+                       "Persist a lower value (debugready.ptrace.ptrace_scope) and reboot; it cannot be lowered "
+                       "at runtime.")
+    if scope == 2 and not cap:
+        return _with_filecap_note(_result(
+            "yama_scope2_requires_cap_sys_ptrace",
+            "kernel.yama.ptrace_scope is 2: only a tracer holding CAP_SYS_PTRACE may attach; %s has none." % who,
+            "Trace through sudo as root or a group-restricted cap_sys_ptrace=ep tool. " + ROOT_EQUIVALENT), tracer)
+    if scope == 1 and not cap:
+        return _with_filecap_note(_result(
+            "yama_scope1_not_descendant",
+            "kernel.yama.ptrace_scope is 1: %s may attach only to its own descendants (or a process that "
+            "registered it with PR_SET_PTRACER, which cannot be seen from outside); %s was not started by "
+            "the tracer." % (who, name),
+            "Start the program under the tracer (strace CMD), or trace with CAP_SYS_PTRACE (sudo). "
+            + ROOT_EQUIVALENT), tracer)
+    selinux = host.get("selinux") or {}
+    if selinux.get("enforcing") and selinux.get("deny_ptrace"):
+        return _result("selinux_deny_ptrace",
+                       "SELinux is enforcing with deny_ptrace on: ptrace is refused for every domain (EACCES).",
+                       "For the debugging window: setsebool deny_ptrace off (without -P); turn it on again after.")
+    if target.get("tracer_pid"):
+        return _result("already_traced", "%s is already traced by PID %s; a process has one tracer at a time." % (
+            name, target["tracer_pid"]), "Detach the other tracer first.")
+    note = ""
+    if (host.get("apparmor") or {}).get("enabled") and _confined(target.get("label")):
+        note = " AppArmor confines the target (%s); its profile may still refuse (EACCES)." % target["label"]
+    return _result("allowed", "%s may attach to %s%s.%s" % (
+        who, name, " with CAP_SYS_PTRACE" if cap else " (same ids, dumpable)", note), None, allowed=True,
+        certain=not note)
+
+
+def _confined(label):
+    return bool(label) and label not in ("unconfined", "kernel") and not label.startswith("unconfined")
+
+
+def _with_filecap_note(verdict, tracer):
+    """A file-capability tool whose caps did not apply: report that as the cause."""
+    if tracer.via != "filecap" or tracer.filecap_problem is None:
+        return verdict
+    why = {
+        "filecap_not_applied_missing": "%s carries no file capabilities" % tracer.tool,
+        "filecap_not_applied_nosuid": "%s is on a nosuid mount, where file capabilities are ignored" % tracer.tool,
+        "filecap_not_applied_nnp": "the caller runs with no_new_privs, which limits %s's capabilities to "
+                                   "those the caller already held" % tracer.tool,
+    }[tracer.filecap_problem]
+    fix = {
+        "filecap_not_applied_missing": "Set them again (debugready.ptrace.file_caps); a package upgrade or a "
+                                       "chown drops them.",
+        "filecap_not_applied_nosuid": "Keep the tool on a filesystem mounted without nosuid (e.g. /usr/local/bin).",
+        "filecap_not_applied_nnp": "Run it from a session without no_new_privs, or use sudo.",
+    }[tracer.filecap_problem]
+    return dict(verdict, reason=tracer.filecap_problem,
+                explanation="%s, so: %s" % (why[0].upper() + why[1:], verdict["explanation"]), remediation=fix)
+
+
+def _remedy_other_user(tracer, target):
+    if tracer.uid == 0:
+        return ("Give the container CAP_SYS_PTRACE (--cap-add SYS_PTRACE; securityContext.capabilities.add on "
+                "Kubernetes): without it nobody inside, root included, can trace another user's process.")
+    owner = target.get("user") or "its user"
+    text = "Trace it as root through sudo (a group-scoped, time-boxed grant of the tool)"
+    if target.get("dumpable") is False:
+        return text + ". " + ROOT_EQUIVALENT
+    return text + ", or run the tool as %s (sudo -u %s) where Yama allows it. %s" % (owner, owner, ROOT_EQUIVALENT)
+
+
+def _remedy_not_dumpable(target, host):
+    if target.get("apache"):
+        configured = host.get("coredump_directory")
+        text = ("Apache workers become dumpable only when CoreDumpDirectory is configured (then restart Apache)"
+                + (" - it is configured, so Apache has not been restarted since" if configured else "")
+                + "; or trace them as root through sudo.")
+        return text + " " + ROOT_EQUIVALENT
+    return ("Make it dumpable (prctl(PR_SET_DUMPABLE, 1) in the program, or fs.suid_dumpable=1 before it starts), "
+            "or trace it as root through sudo. " + ROOT_EQUIVALENT)

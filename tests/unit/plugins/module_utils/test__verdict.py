@@ -1,0 +1,200 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The decision table of the spec, row by row, and the canonical Apache table, cell by cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _verdict
+from ansible_collections.debugready.ptrace.plugins.module_utils._caps import FileCaps
+from ansible_collections.debugready.ptrace.plugins.module_utils._verdict import Tracer, decide
+
+PTRACE = 1 << 19
+FULL = (1 << 41) - 1
+PODMAN_BOUNDING = 0x800405fb  # no cap_sys_ptrace
+WITH_PTRACE = PODMAN_BOUNDING | PTRACE
+
+
+def worker(dumpable=False, uid=33, gid=33, permitted=0, tracer_pid=0, **extra):
+    target = {"pid": 812, "comm": "apache2", "user": "www-data", "uids": [uid] * 4, "gids": [gid] * 4,
+              "dumpable": dumpable, "kernel_thread": False, "capabilities": {"permitted": permitted},
+              "tracer_pid": tracer_pid, "apache": True}
+    target.update(extra)
+    return target
+
+
+def host(scope=None, selinux=None, **extra):
+    data = {"yama_scope": scope, "selinux": selinux or {}, "apparmor": {}}
+    data.update(extra)
+    return data
+
+
+ALICE = Tracer("alice", 1000, 1000)
+WWW = Tracer("www-data", 33, 33, via="sudo", runas="www-data")
+ROOT_SUDO = Tracer("alice", 0, 0, caps_effective=WITH_PTRACE, via="sudo", runas="root")
+
+
+def filecap_tracer(bounding=WITH_PTRACE, filecaps=FileCaps(PTRACE, 0, True, 2), nosuid=False, nnp=False, prior=0):
+    eff, prm, fails, problem = _verdict.tracer_caps_for("filecap", False, 0, bounding, filecaps, nosuid, nnp, prior)
+    return Tracer("alice", 1000, 1000, eff, prm, via="filecap", tool="strace-debug", filecap_problem=problem,
+                  exec_fails=fails)
+
+
+# --- the canonical Apache table (spec section 9) --------------------------------------------
+
+CANONICAL = [
+    # tracer, target, expected reason at Yama 0, 1, 2, 3
+    ("alice plain", ALICE, worker(), ["uid_gid_mismatch"] * 4),
+    ("sudo -u www-data", WWW, worker(), ["target_not_dumpable"] * 4),
+    ("sudo -u www-data, CoreDumpDirectory", WWW, worker(dumpable=True),
+     ["allowed", "yama_scope1_not_descendant", "yama_scope2_requires_cap_sys_ptrace", "yama_scope3_no_attach"]),
+    ("sudo strace as root", ROOT_SUDO, worker(), ["allowed", "allowed", "allowed", "yama_scope3_no_attach"]),
+    ("cap_sys_ptrace=ep copy", filecap_tracer(), worker(), ["allowed", "allowed", "allowed", "yama_scope3_no_attach"]),
+]
+
+
+@pytest.mark.parametrize("label, tracer, target, reasons", CANONICAL, ids=[c[0] for c in CANONICAL])
+@pytest.mark.parametrize("scope", [0, 1, 2, 3])
+def test_canonical_apache_table(label, tracer, target, reasons, scope):
+    verdict = decide(tracer, target, host(scope))
+    assert verdict["reason"] == reasons[scope]
+    assert verdict["allowed"] is (reasons[scope] == "allowed")
+    assert verdict["errno"] == (None if reasons[scope] == "allowed" else "EPERM")
+
+
+@pytest.mark.parametrize("scope", [0, 1, 2, 3])
+@pytest.mark.parametrize("tracer", [ALICE, WWW, ROOT_SUDO, filecap_tracer()], ids=["alice", "www", "root", "filecap"])
+def test_selinux_deny_ptrace_applies_in_every_cell_that_passes_the_earlier_checks(scope, tracer):
+    verdict = decide(tracer, worker(dumpable=True), host(scope, {"enforcing": True, "deny_ptrace": True}))
+    if decide(tracer, worker(dumpable=True), host(scope))["allowed"]:
+        assert verdict["reason"] == "selinux_deny_ptrace" and verdict["errno"] == "EACCES"
+    else:
+        assert verdict["allowed"] is False
+
+
+# --- each row of the decision table ---------------------------------------------------------
+
+def test_row1_target_not_found():
+    verdict = decide(ALICE, None, host(0))
+    assert (verdict["reason"], verdict["errno"]) == ("target_not_found", "ESRCH")
+
+
+def test_row2_kernel_thread_and_self():
+    assert decide(ROOT_SUDO, worker(kernel_thread=True, uid=0, gid=0), host(0))["reason"] == "kernel_thread"
+    me = Tracer("alice", 1000, 1000, pid=812)
+    assert decide(me, worker(uid=1000, gid=1000, dumpable=True), host(0))["reason"] == "self"
+
+
+def test_row3_strict_seccomp():
+    tracer = Tracer("alice", 1000, 1000, seccomp_mode=1)
+    assert decide(tracer, worker(uid=1000, gid=1000, dumpable=True), host(0))["reason"] == "seccomp_blocks_ptrace"
+    # A seccomp filter (mode 2) is not known to block ptrace (podman's and docker's allow it).
+    tracer = Tracer("alice", 1000, 1000, seccomp_mode=2)
+    assert decide(tracer, worker(uid=1000, gid=1000, dumpable=True), host(0))["allowed"] is True
+
+
+def test_row4_filecap_exec_fails_without_sys_ptrace_in_bounding_set():
+    verdict = decide(filecap_tracer(bounding=PODMAN_BOUNDING), worker(), host(0))
+    assert verdict["reason"] == "filecap_exec_fails_bounding_set"
+    assert "--cap-add SYS_PTRACE" in verdict["remediation"]
+    # Without the effective flag the exec succeeds with the caps silently dropped.
+    tracer = filecap_tracer(bounding=PODMAN_BOUNDING, filecaps=FileCaps(PTRACE, 0, False, 2))
+    assert decide(tracer, worker(), host(0))["reason"] == "uid_gid_mismatch"
+
+
+@pytest.mark.parametrize("kwargs, reason", [
+    ({"filecaps": None}, "filecap_not_applied_missing"),
+    ({"nosuid": True}, "filecap_not_applied_nosuid"),
+    ({"nnp": True}, "filecap_not_applied_nnp"),
+])
+def test_row5_filecap_not_applied_is_the_reported_cause(kwargs, reason):
+    verdict = decide(filecap_tracer(**kwargs), worker(), host(0))
+    assert verdict["reason"] == reason and verdict["allowed"] is False
+    assert "uids 33/33/33" in verdict["explanation"]
+
+
+def test_row5_nnp_with_prior_caps_keeps_them():
+    tracer = filecap_tracer(nnp=True, prior=PTRACE)
+    assert tracer.filecap_problem is None
+    assert decide(tracer, worker(), host(1))["allowed"] is True
+
+
+def test_row5_filecap_not_applied_but_same_user_dumpable_is_allowed():
+    verdict = decide(filecap_tracer(nosuid=True), worker(uid=1000, gid=1000, dumpable=True), host(0))
+    assert verdict["allowed"] is True
+
+
+@pytest.mark.parametrize("uids, gids", [
+    ([1000, 33, 1000, 1000], [1000] * 4),   # euid differs (setuid binary)
+    ([1000, 1000, 0, 1000], [1000] * 4),    # saved uid differs
+    ([1000] * 4, [1000, 1000, 1000, 5]),   # fsgid is not checked
+    ([1000] * 4, [1000, 27, 1000, 1000]),   # egid differs
+])
+def test_row6_mixed_id_triplets(uids, gids):
+    target = worker(dumpable=True, uids=uids, gids=gids)
+    verdict = decide(ALICE, target, host(0))
+    expected = "allowed" if gids[3] == 5 else "uid_gid_mismatch"
+    assert verdict["reason"] == expected
+
+
+def test_row6_root_without_cap_in_container():
+    root_in_container = Tracer("root", 0, 0, caps_effective=PODMAN_BOUNDING, via="sudo", runas="root")
+    verdict = decide(root_in_container, worker(), host(None))
+    assert verdict["reason"] == "uid_gid_mismatch"
+    assert "--cap-add SYS_PTRACE" in verdict["remediation"]
+
+
+def test_row7_not_dumpable_and_unknown_for_root_targets():
+    verdict = decide(WWW, worker(), host(0))
+    assert verdict["reason"] == "target_not_dumpable"
+    assert "CoreDumpDirectory" in verdict["remediation"]
+    root_no_cap = Tracer("root", 0, 0, caps_effective=PODMAN_BOUNDING, via="sudo", runas="root")
+    verdict = decide(root_no_cap, worker(uid=0, gid=0, dumpable=None), host(0))
+    assert verdict["reason"] == "target_not_dumpable"
+    assert verdict["allowed"] is None and verdict["certain"] is False
+
+
+def test_row8_target_has_more_capabilities():
+    verdict = decide(ALICE, worker(uid=1000, gid=1000, dumpable=True, permitted=1 << 10), host(0))
+    assert verdict["reason"] == "target_has_more_capabilities"
+    assert "cap_net_bind_service" in verdict["explanation"]
+    # The tracer holding the same capabilities passes this check.
+    tracer = Tracer("alice", 1000, 1000, caps_effective=0, caps_permitted=1 << 10)
+    assert decide(tracer, worker(uid=1000, gid=1000, dumpable=True, permitted=1 << 10), host(0))["allowed"]
+
+
+def test_rows9_to_11_yama():
+    own = worker(uid=1000, gid=1000, dumpable=True)
+    assert decide(ALICE, own, host(0))["allowed"] is True
+    assert decide(ALICE, own, host(None))["allowed"] is True
+    assert decide(ALICE, own, host(1))["reason"] == "yama_scope1_not_descendant"
+    assert decide(ALICE, own, host(2))["reason"] == "yama_scope2_requires_cap_sys_ptrace"
+    assert decide(ALICE, own, host(3))["reason"] == "yama_scope3_no_attach"
+    assert decide(ROOT_SUDO, own, host(3))["reason"] == "yama_scope3_no_attach"
+
+
+def test_row13_apparmor_confinement_makes_allowed_uncertain():
+    verdict = decide(ROOT_SUDO, worker(label="/usr/sbin/apache2 (enforce)"), host(0, apparmor={"enabled": True}))
+    assert verdict["allowed"] is True and verdict["certain"] is False
+    assert "AppArmor" in verdict["explanation"]
+
+
+def test_row14_already_traced():
+    verdict = decide(ROOT_SUDO, worker(tracer_pid=4711), host(1))
+    assert verdict["reason"] == "already_traced" and "4711" in verdict["explanation"]
+
+
+def test_every_reason_is_declared_and_results_are_complete():
+    for tracer, target, _ in [(c[1], c[2], c[3]) for c in CANONICAL]:
+        for scope in range(4):
+            verdict = decide(tracer, target, host(scope))
+            assert verdict["reason"] in _verdict.REASONS
+            assert set(verdict) == {"allowed", "reason", "errno", "explanation", "remediation", "certain"}
+            if not verdict["allowed"]:
+                assert verdict["remediation"]
+
+
+def test_root_equivalence_is_stated_when_remedy_grants_ptrace():
+    for reason_case in (decide(ALICE, worker(), host(0)), decide(WWW, worker(), host(0))):
+        assert "root-equivalent" in reason_case["remediation"]
