@@ -331,7 +331,7 @@ def parse_user_spec(text, source="<string>", line=0):
 
 def parse_alias_line(text):
     """(type, {name: [Item]}) for an alias definition line."""
-    keyword, _, rest = text.strip().partition(" ")
+    keyword, rest = (text.strip().split(None, 1) + [""])[:2]
     alias_type = ALIAS_TYPES[keyword]
     cur = _Cursor(tokenize(rest))
     result = {}
@@ -362,7 +362,7 @@ def parse_alias_line(text):
 
 def parse_defaults(text):
     """(binding, {param: value}) of a Defaults line; value is True/False or a string."""
-    head, _, rest = text.strip().partition(" ")
+    head, rest = (text.strip().split(None, 1) + [""])[:2]
     binding = head[len("Defaults"):] or None
     params = {}
     for raw in re.split(r"(?<!\\),", rest):
@@ -559,7 +559,7 @@ def _expand(items, aliases, seen=None):
     out = []
     for item in items:
         if item.name in aliases and item.name not in seen:
-            members = [member for member, _ in aliases[item.name]]
+            members = [entry[0] for entry in aliases[item.name]]
             for inner in _expand(members, aliases, seen | {item.name}):
                 out.append(Item(inner.name, inner.negated != item.negated))
         else:
@@ -625,8 +625,9 @@ def compute_grants(tree, tool_paths=None, hostname=None, now=None, local_offset=
     if tool_paths is None:
         tool_paths = dict((tool, []) for tool in PTRACE_TOOLS)
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    allows = []  # (sequence, principal, tools, record)
-    denies = []  # (sequence, principal, tool, record)
+    allows = []  # (principal, {tool: sequence of the command allowing it}, record)
+    denies = []  # (sequence, principal, tool, "source:line")
+    sequence = 0
     for rule in tree.rules:
         host_ok = host_matches(rule.hosts, tree.aliases["host"], hostname)
         if host_ok is False:
@@ -640,28 +641,33 @@ def compute_grants(tree, tool_paths=None, hostname=None, now=None, local_offset=
             else:
                 via = "all" if spec.command[0] == "ALL" else "path"
                 commands = [(spec.negated, spec.command)]
+            matched = []  # (sequence, negated, words, tools), in the order sudo reads them
             for negated, words in commands:
                 tools = [t for t in sorted(tool_paths) if command_matches_tool(words, t, tool_paths[t], installed_only)]
-                if not tools:
+                if tools:
+                    matched.append((sequence, negated, words, tools))
+                    sequence += 1
+            allowed = [m for m in matched if not m[1]]
+            for position, principal in enumerate(users):
+                if principal.negated:
                     continue
-                for position, principal in enumerate(users):
-                    if principal.negated:
-                        continue
-                    # Last match wins in a user list too: '!bob, ALL' includes bob, 'ALL, !bob' does not.
-                    # A negated user only takes that user out of this rule; it denies nothing.
-                    excluded = [u.name for u in users[position + 1:] if u.negated]
-                    record = _grant_record(rule, spec, principal.name, excluded, words, via, now, local_offset,
-                                           host_ok, tree.aliases["runas"])
-                    sequence = len(allows) + len(denies)
+                for seq, negated, words, tools in matched:
                     if negated:
-                        denies.extend((sequence, principal.name, tool, record) for tool in tools)
-                    else:
-                        allows.append((sequence, principal.name, tools, record))
+                        denies.extend((seq, principal.name, tool, "%s:%s" % (rule.source, rule.line)) for tool in tools)
+                if not allowed:
+                    continue
+                # Last match wins in a user list too: '!bob, ALL' includes bob, 'ALL, !bob' does not.
+                # A negated user only takes that user out of this rule; it denies nothing.
+                excluded = [u.name for u in users[position + 1:] if u.negated]
+                record = _grant_record(rule, spec, principal.name, excluded, [m[2] for m in allowed], via, now,
+                                       local_offset, host_ok, tree.aliases["runas"])
+                allows.append((principal.name, dict((tool, m[0]) for m in allowed for tool in m[3]), record))
     grants, overridden = [], []
-    for sequence, principal, tools, record in allows:
+    for principal, tool_sequences, record in allows:
         kept, lost, by = [], [], None
-        for tool in tools:
-            deny = next((r for s, p, t, r in denies if s > sequence and t == tool and p in (principal, "ALL")), None)
+        for tool in sorted(tool_sequences):
+            deny = next((where for seq, who, denied, where in denies
+                         if seq > tool_sequences[tool] and denied == tool and who in (principal, "ALL")), None)
             if deny:
                 lost.append(tool)
                 by = deny
@@ -670,13 +676,13 @@ def compute_grants(tree, tool_paths=None, hostname=None, now=None, local_offset=
         if kept and dict(record, tools=kept) not in grants:
             grants.append(dict(record, tools=kept))
         if lost:
-            entry = dict(record, tools=lost, overridden_by="%s:%s" % (by["source"], by["line"]))
+            entry = dict(record, tools=lost, overridden_by=by)
             if entry not in overridden:
                 overridden.append(entry)
     return grants, overridden
 
 
-def _grant_record(rule, spec, principal, excluded, words, via, now, local_offset, host_ok, runas_aliases):
+def _grant_record(rule, spec, principal, excluded, commands, via, now, local_offset, host_ok, runas_aliases):
     not_after = spec.options.get("NOTAFTER")
     not_after_utc = expired = None
     zone_given = None
@@ -694,7 +700,7 @@ def _grant_record(rule, spec, principal, excluded, words, via, now, local_offset
         "runas": runas,
         "runas_groups": _runas_as_list(_expand(spec.runas_groups, runas_aliases)),
         "as_root": any(r in ("root", "ALL", "#0") for r in runas),
-        "commands": [" ".join(words)],
+        "commands": [" ".join(words) for words in commands],
         "via": via,
         "alias": spec.command[0] if via == "alias" else None,
         "nopasswd": spec.tags.get("PASSWD") is False,

@@ -104,7 +104,7 @@ def _host_path(root, path):
 def _resolve(root, path):
     """Follow symlinks of `path` inside `root`. Returns (host path or None, points_to_dev_null)."""
     current = path
-    for _ in range(_MAX_LINKS):
+    for dummy in range(_MAX_LINKS):
         host = _host_path(root, current)
         if not os.path.islink(host):
             return (host if os.path.exists(host) else None), False
@@ -171,7 +171,7 @@ def list_files(root="/", applier="systemd_sysctl"):
 
 def read_assignments(root, conf_file):
     """Assignments in one ConfFile; sets conf_file.unreadable on an I/O error."""
-    host, _ = _resolve(root, conf_file.path)
+    host = _resolve(root, conf_file.path)[0]
     if host is None:
         return []
     try:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 
@@ -44,7 +43,7 @@ def test_debian_default_tree_and_a_drop_in(sudoers):
     sudoers.sudo("/etc/sudoers", DEBIAN_MAIN)
     sudoers.sudo("/etc/sudoers.d/README", "# docs\n")
     sudoers.sudo("/etc/sudoers.d/debug", "%debug ALL=(root) NOTAFTER=20261201000000Z NOPASSWD: /usr/bin/strace\n")
-    loaded, grants, _ = grants_of(sudoers)
+    loaded, grants = grants_of(sudoers)[:2]
     assert loaded.files == ["/etc/sudoers", "/etc/sudoers.d/README", "/etc/sudoers.d/debug"]
     found = by_principal(grants)
     assert set(found) == {"root", "%sudo", "%debug"}
@@ -66,7 +65,7 @@ def test_debian_default_tree_and_a_drop_in(sudoers):
 def test_includedir_skips_names_silently(sudoers, name, reason):
     sudoers.sudo("/etc/sudoers", DEBIAN_MAIN)
     sudoers.sudo("/etc/sudoers.d/" + name, "%debug ALL=(root) NOPASSWD: /usr/bin/strace\n")
-    loaded, grants, _ = grants_of(sudoers)
+    loaded, grants = grants_of(sudoers)[:2]
     assert loaded.skipped == [{"path": "/etc/sudoers.d/" + name, "reason": reason,
                                "included_from": "/etc/sudoers", "line": 5}]
     assert "%debug" not in by_principal(grants)
@@ -78,7 +77,7 @@ def test_includedir_skips_directories_and_dangling_links_follows_good_links(sudo
     sudoers.write("/etc/sudoers.d/dangling", link="/nowhere")
     sudoers.sudo("/etc/debug-rules", "%debug ALL=(root) /usr/bin/gdb\n")
     sudoers.write("/etc/sudoers.d/linked", link="../debug-rules")
-    loaded, grants, _ = grants_of(sudoers)
+    loaded, grants = grants_of(sudoers)[:2]
     assert {s["path"]: s["reason"] for s in loaded.skipped} == {
         "/etc/sudoers.d/dangling": "not_regular_file", "/etc/sudoers.d/subdir": "not_regular_file"}
     assert by_principal(grants)["%debug"]["tools"] == ["gdb"]
@@ -93,7 +92,7 @@ def test_includedir_skips_directories_and_dangling_links_follows_good_links(sudo
 def test_files_sudo_refuses_for_owner_or_mode(sudoers, mode, uid, gid, reason):
     sudoers.sudo("/etc/sudoers", DEBIAN_MAIN)
     sudoers.sudo("/etc/sudoers.d/debug", "%debug ALL=(root) /usr/bin/strace\n", mode=mode, uid=uid, gid=gid)
-    loaded, grants, _ = grants_of(sudoers)
+    loaded, grants = grants_of(sudoers)[:2]
     assert [s["reason"] for s in loaded.skipped] == [reason]
     assert "%debug" not in by_principal(grants)
 
@@ -102,7 +101,7 @@ def test_modes_sudo_reads_but_visudo_rejects(sudoers):
     sudoers.sudo("/etc/sudoers", DEBIAN_MAIN)
     sudoers.sudo("/etc/sudoers.d/debug", "%debug ALL=(root) /usr/bin/strace\n", mode=0o644)
     sudoers.sudo("/etc/sudoers.d/gwrite", "%debug ALL=(root) /usr/bin/gdb\n", mode=0o460)
-    loaded, grants, _ = grants_of(sudoers)
+    loaded, grants = grants_of(sudoers)[:2]
     assert loaded.skipped == []
     assert [(p["path"], p["mode"]) for p in loaded.visudo_mode_problems] == [
         ("/etc/sudoers.d/debug", "0644"), ("/etc/sudoers.d/gwrite", "0460")]
@@ -115,7 +114,7 @@ def test_include_forms_relative_hostname_loop_and_double(sudoers):
     sudoers.sudo("/etc/sudoers.local", "alice ALL=(root) /usr/bin/strace\n#include /etc/sudoers.local\n")
     sudoers.sudo("/etc/sudo-web1", "bob ALL=(root) /usr/bin/gdb\n")
     sudoers.sudo("/etc/sudoers.d/debug", "carol ALL=(root) /usr/bin/strace\n")
-    loaded, grants, _ = grants_of(sudoers, hostname="web1.example.org")
+    loaded, grants = grants_of(sudoers, hostname="web1.example.org")[:2]
     assert loaded.files == ["/etc/sudoers", "/etc/sudoers.local", "/etc/sudo-web1",
                             "/etc/sudoers.d/debug", "/etc/sudoers.d/debug"]
     reasons = dict((s["path"], s["reason"]) for s in loaded.skipped)
@@ -144,11 +143,13 @@ erin ALL=(ALL) /usr/bin/strace
 frank ALL=(ALL) NOTRACE
 ALL, !gina ALL=(root) /usr/bin/gdb
 """)
-    _, grants, overridden = grants_of(sudoers)
+    grants, overridden = grants_of(sudoers)[1:]
     by = dict(((g["principal"], g["line"]), g) for g in grants)
     assert by[("alice", 5)]["via"] == "alias" and by[("alice", 5)]["alias"] == "TRACERS"
     assert by[("%debug", 5)]["runas"] == ["www-data"] and by[("%debug", 5)]["as_root"] is False
-    assert sorted(g["tools"][0] for g in grants if g["principal"] == "alice") == ["gdb", "strace"]
+    # One record per rule and principal: the alias's commands together.
+    assert [(g["tools"], g["commands"]) for g in grants if g["principal"] == "alice"] == [
+        (["gdb", "strace"], ["/usr/bin/strace", "/usr/bin/gdb"])]
     # dave: ALL then !strace: last match wins, only gdb is left.
     assert by[("dave", 6)]["tools"] == ["gdb"]
     assert [(o["principal"], o["tools"], o["overridden_by"]) for o in overridden] == [
@@ -162,14 +163,14 @@ ALL, !gina ALL=(root) /usr/bin/gdb
 
 def test_user_list_last_match_inclusion_order(sudoers):
     sudoers.sudo("/etc/sudoers", "!bob, ALL ALL=(root) /usr/bin/strace\n")
-    _, grants, _ = grants_of(sudoers)
+    grants = grants_of(sudoers)[1]
     assert [(g["principal"], g["excluded"]) for g in grants] == [("ALL", [])]
 
 
 def test_tags_runas_and_options_carry_over_in_a_list(sudoers):
     sudoers.sudo("/etc/sudoers", "%dbg ALL=(root) NOTAFTER=20000101000000Z NOPASSWD: /usr/bin/id, \\\n"
                                  "    (www-data) /usr/bin/strace, PASSWD: /usr/bin/gdb\n")
-    _, grants, _ = grants_of(sudoers)
+    grants = grants_of(sudoers)[1]
     strace = [g for g in grants if g["tools"] == ["strace"]][0]
     gdb = [g for g in grants if g["tools"] == ["gdb"]][0]
     assert strace["runas"] == ["www-data"] and strace["nopasswd"] is True
@@ -208,7 +209,7 @@ def test_expired_and_local_time_grants(sudoers):
     sudoers.sudo("/etc/sudoers", "alice ALL=(root) NOTAFTER=20261101000000Z /usr/bin/strace\n"
                                  "bob ALL=(root) NOTAFTER=20271101000000 /usr/bin/strace\n"
                                  "carol ALL=(root) NOTAFTER=bogus /usr/bin/strace\n")
-    _, grants, _ = grants_of(sudoers)
+    grants = grants_of(sudoers)[1]
     found = by_principal(grants)
     assert found["alice"]["expired"] is True
     assert found["bob"]["expired"] is False and found["bob"]["not_after_has_zone"] is False
@@ -221,7 +222,7 @@ def test_hosts(sudoers):
                                  "bob db1=(root) /usr/bin/strace\n"
                                  "carol 10.0.0.0/8=(root) /usr/bin/strace\n"
                                  "dave ALL, !web1=(root) /usr/bin/strace\n")
-    _, grants, _ = grants_of(sudoers, hostname="web1.example.org")
+    grants = grants_of(sudoers, hostname="web1.example.org")[1]
     found = by_principal(grants)
     assert found["alice"]["host_matches"] is True
     assert "bob" not in found and "dave" not in found
@@ -240,7 +241,7 @@ g ALL=(root) /usr/bin/strace ""
 # h ALL=(root) /usr/bin/strace
 #1000 ALL=(root) /usr/bin/gdb  # uid 1000, and a trailing comment
 """)
-    _, grants, _ = grants_of(sudoers)
+    grants = grants_of(sudoers)[1]
     found = by_principal(grants)
     assert found["a"]["commands"] == ["/usr/bin/strace -p *"]
     assert found["b"]["tools"] == ["gdb", "strace"]
@@ -256,7 +257,7 @@ def test_escapes_multiple_host_specs_and_defaults(sudoers):
     sudoers.sudo("/etc/sudoers", "Defaults:%debug log_output, !requiretty, iolog_dir=/var/log/sudo-io\n"
                                  "alice web1 = (root) /usr/bin/strace : db1 = (root) /usr/bin/gdb\n"
                                  "bob ALL=(root) /usr/bin/strace -e trace\\=open\n")
-    loaded, grants, _ = grants_of(sudoers)
+    loaded, grants = grants_of(sudoers)[:2]
     assert loaded.defaults[0][:2] == (":%debug", {"log_output": True, "requiretty": False,
                                                   "iolog_dir": "/var/log/sudo-io"})
     assert [g["tools"] for g in grants if g["principal"] == "alice"] == [["strace"]]
@@ -272,14 +273,14 @@ def test_escapes_multiple_host_specs_and_defaults(sudoers):
 ])
 def test_parse_errors_are_collected_not_raised(sudoers, line):
     sudoers.sudo("/etc/sudoers", line + "\nbob ALL=(root) /usr/bin/strace\n")
-    loaded, grants, _ = grants_of(sudoers)
+    loaded, grants = grants_of(sudoers)[:2]
     assert [e["line"] for e in loaded.errors] == [1]
     assert by_principal(grants)["bob"]
 
 
 def test_log_output_tag(sudoers):
     sudoers.sudo("/etc/sudoers", "%debug ALL=(root) LOG_OUTPUT: NOPASSWD: /usr/bin/strace\n")
-    _, grants, _ = grants_of(sudoers)
+    grants = grants_of(sudoers)[1]
     assert grants[0]["log_output"] is True and grants[0]["nopasswd"] is True
 
 

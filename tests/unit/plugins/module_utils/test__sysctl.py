@@ -57,8 +57,8 @@ def test_dev_null_symlink_masks_vendor_file(root):
     root.write("/etc/sysctl.d/10-default-yama-scope.conf", link="/dev/null")
     res = _sysctl.resolve(KEY, str(root))
     assert res.value is None
-    assert {m.path for m in res.masked} == {"/usr/lib/sysctl.d/10-default-yama-scope.conf",
-                                           "/etc/sysctl.d/10-default-yama-scope.conf"}
+    assert {m.path for m in res.masked} == {
+        "/usr/lib/sysctl.d/10-default-yama-scope.conf", "/etc/sysctl.d/10-default-yama-scope.conf"}
     assert winner(root, "sysctl_system") == (None, None)
 
 

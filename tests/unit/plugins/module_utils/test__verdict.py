@@ -186,7 +186,7 @@ def test_row14_already_traced():
 
 
 def test_every_reason_is_declared_and_results_are_complete():
-    for tracer, target, _ in [(c[1], c[2], c[3]) for c in CANONICAL]:
+    for tracer, target in [(c[1], c[2]) for c in CANONICAL]:
         for scope in range(4):
             verdict = decide(tracer, target, host(scope))
             assert verdict["reason"] in _verdict.REASONS

@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Asking sudo, and really attaching: the two places trace_check talks to the live system.
+
+Commands run through a runner `run(argv) -> (rc, out, err)` supplied by the module.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers
+
+_LISTING_HEADER = re.compile(r"^User \S+ may run the following commands on .*:$")
+_ATTACH_ERROR = re.compile(r"attach: ptrace\((?:PTRACE_SEIZE|PTRACE_ATTACH), \d+\): (.*)$", re.MULTILINE)
+_ERRNO_TEXT = {"Operation not permitted": "EPERM", "Permission denied": "EACCES", "No such process": "ESRCH"}
+
+
+def sudo_check_argv(sudo, user, command, runas=None):
+    """`sudo -n -l -U user [-u runas] CMD...`: exit 0 when sudoers permits CMD (password or not)."""
+    argv = [sudo, "-n", "-l", "-U", user]
+    if runas and runas != "root":
+        argv += ["-u", runas]
+    return argv + list(command)
+
+
+def listing_entries(text):
+    """The command entries of `sudo -l -U user` output, each joined onto one line."""
+    entries = []
+    in_commands = False
+    for line in text.splitlines():
+        if _LISTING_HEADER.match(line.strip()):
+            in_commands = True
+            continue
+        if not in_commands or not line.strip():
+            continue
+        if line.startswith("        ") and entries:
+            entries[-1] += " " + line.strip()
+        elif line.startswith("    "):
+            entries.append(line.strip())
+    return entries
+
+
+def listing_nopasswd(text, tool_path, runas="root"):
+    """Whether the last listed entry matching the tool as `runas` is NOPASSWD; None when none matches."""
+    result = None
+    name = tool_path.rsplit("/", 1)[-1]
+    for entry in listing_entries(text):
+        try:
+            specs = _sudoers._parse_cmnd_list(_sudoers._Cursor(_sudoers.tokenize(entry)))
+        except _sudoers.SudoersSyntaxError:
+            continue
+        for spec in specs:
+            runas_names = [i.name for i in spec.runas_users if not i.negated]
+            if runas not in runas_names and "ALL" not in runas_names:
+                continue
+            if spec.negated or not _sudoers.command_matches_tool(spec.command, name, [tool_path], True):
+                continue
+            result = spec.tags.get("PASSWD") is False
+    return result
+
+
+def as_user_argv(uid, gid, command):
+    """Run `command` with the user's real/effective ids and groups; the kernel drops root's caps."""
+    if uid == 0:
+        return list(command)
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--init-groups", "--"] + list(command)
+
+
+def strace_probe_argv(tool_path, pid, seconds):
+    """Seize the process, record nothing, detach on SIGINT after `seconds` (SIGKILL 5 s later if stuck).
+
+    PTRACE_SEIZE does not stop the target, and a tracer that exits detaches, so the target keeps running.
+    """
+    return ["timeout", "-s", "INT", "-k", "5", str(seconds), tool_path, "-p", str(pid), "-e", "trace=none",
+            "-o", "/dev/null"]
+
+
+def interpret_strace(rc, out, err, pid):
+    """{"attached", "errno", "stderr"} from a probe run."""
+    text = (err or "") + (out or "")
+    attached = "Process %d attached" % pid in text
+    match = _ATTACH_ERROR.search(text)
+    errno_name = None
+    if match:
+        errno_name = _ERRNO_TEXT.get(match.group(1).strip(), match.group(1).strip())
+        attached = False
+    elif "a password is required" in text:
+        errno_name = "sudo_password_required"
+    elif "Operation not permitted" in text and not attached:
+        errno_name = "EPERM"  # e.g. exec refused: file caps outside the bounding set
+    return {"attached": attached, "errno": errno_name, "stderr": text.strip()}
