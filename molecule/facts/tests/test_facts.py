@@ -101,8 +101,8 @@ def test_yama_runtime_matches_proc(host, facts):
 
 def test_yama_boot_winner_from_real_files(host, facts):
     boot = facts["yama"]["boot"]
-    has_systemd_sysctl = any(host.file(p).exists for p in ("/usr/lib/systemd/systemd-sysctl",
-                                                          "/lib/systemd/systemd-sysctl"))
+    binaries = ("/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl")
+    has_systemd_sysctl = any(host.file(p).exists for p in binaries)
     assert boot["applier"] == ("systemd_sysctl" if has_systemd_sysctl else "sysctl_system")
     for applier in ("systemd_sysctl", "sysctl_system"):
         resolution = boot[applier]
