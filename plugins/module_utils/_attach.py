@@ -70,13 +70,19 @@ def as_user_argv(uid, gid, command):
     return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--init-groups", "--"] + list(command)
 
 
-def strace_probe_argv(tool_path, pid, seconds):
-    """Seize the process, record nothing, detach on SIGINT after `seconds` (SIGKILL 5 s later if stuck).
+def strace_args(pid):
+    """Arguments for an attach that records nothing."""
+    return ["-p", str(pid), "-e", "trace=none", "-o", "/dev/null"]
 
-    PTRACE_SEIZE does not stop the target, and a tracer that exits detaches, so the target keeps running.
+
+def strace_probe_argv(command, pid, seconds):
+    """`command` (the tool, or sudo ... tool) attaching to `pid`, interrupted after `seconds`.
+
+    SIGINT makes strace detach and exit; SIGKILL follows 5 s later if it is stuck. PTRACE_SEIZE
+    does not stop the target, and a tracer that exits is detached by the kernel, so the target
+    keeps running whatever happens to the probe.
     """
-    return ["timeout", "-s", "INT", "-k", "5", str(seconds), tool_path, "-p", str(pid), "-e", "trace=none",
-            "-o", "/dev/null"]
+    return ["timeout", "-s", "INT", "-k", "5", str(seconds)] + list(command) + strace_args(pid)
 
 
 def interpret_strace(rc, out, err, pid):

@@ -108,3 +108,47 @@ def in_initial_user_namespace(root="/"):
     except (OSError, ProcessGone):
         return None
     return text.split() == ["0", "0", "4294967295"]
+
+
+def list_pids(root="/"):
+    """Every numeric entry of /proc, in ascending order."""
+    try:
+        names = os.listdir(proc_path(root))
+    except OSError:
+        return []
+    return sorted(int(n) for n in names if n.isdigit())
+
+
+def find_by_name(name, root="/"):
+    """PIDs whose comm (the name ps shows, 15 characters at most) equals `name`."""
+    wanted = name[:15]
+    found = []
+    for pid in list_pids(root):
+        try:
+            comm = _read(root, pid, "comm").strip()
+        except (OSError, ProcessGone):
+            continue
+        if comm == wanted:
+            found.append(pid)
+    return found
+
+
+def mount_options(path, root="/"):
+    """Options of the mount holding `path` (per-mount and superblock), from /proc/self/mountinfo."""
+    try:
+        text = _read(root, "self", "mountinfo")
+    except (OSError, ProcessGone):
+        return None
+    target = os.path.realpath(path)
+    best, options = "", None
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 10 or "-" not in fields:
+            continue
+        mount_point = fields[4].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) >= len(best):
+            separator = fields.index("-")
+            best = mount_point
+            options = set(fields[5].split(",")) | set(fields[separator + 3].split(","))
+    return options

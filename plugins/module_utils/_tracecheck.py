@@ -1,0 +1,270 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""trace_check's work: build the tracer and targets from the host, ask sudo, decide, and probe.
+
+The kernel's answer comes from _verdict.decide(); this file only gathers its inputs and
+adds what sudo says. Commands run through `run(argv) -> (rc, out, err)`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import (
+    _accounts, _apache, _attach, _caps, _hoststate, _lsm, _procs, _tools, _verdict,
+)
+
+VIAS = ("direct", "sudo", "filecap")
+
+
+class TraceCheckError(Exception):
+    """Bad input: the module turns it into fail_json without touching anything."""
+
+
+def _describe_target(pid, root="/"):
+    try:
+        target = _procs.describe(pid, root)
+    except _procs.ProcessGone:
+        return None
+    uids = target["uids"]
+    target["user"] = _accounts.name_of_uid(uids[1]) if len(uids) > 1 else None
+    target["label"] = _lsm.process_label(pid, root)
+    target["apache"] = target["comm"] in _apache.APACHE_NAMES
+    return target
+
+
+def resolve_targets(pids=None, process=None, root="/"):
+    """[(pid, target dict or None)] for the PIDs given, or every process named `process`."""
+    if process is not None:
+        pids = _procs.find_by_name(process, root)
+        if not pids:
+            raise TraceCheckError("no process named %r is running (names are matched against /proc/PID/comm)"
+                                  % process)
+    return [(pid, _describe_target(pid, root)) for pid in pids]
+
+
+def resolve_tool(tool, via, filecap_path, root="/"):
+    if via == "filecap":
+        try:
+            st = os.stat(filecap_path)
+        except OSError as exc:
+            raise TraceCheckError("filecap_path %s: %s" % (filecap_path, os.strerror(exc.errno or 0)))
+        if not stat.S_ISREG(st.st_mode):
+            raise TraceCheckError("filecap_path %s is not a regular file" % filecap_path)
+        return filecap_path
+    if tool.startswith("/"):
+        if not os.path.isfile(tool):
+            raise TraceCheckError("tool %s does not exist" % tool)
+        return tool
+    if not _tools.TOOL_NAME.match(tool):
+        raise TraceCheckError("tool must be a program name or an absolute path, not %r" % tool)
+    path = _tools.find_tool(tool, root)
+    if path is None:
+        raise TraceCheckError("tool %s is not installed (looked in %s)" % (tool, ", ".join(_tools.SEARCH_DIRS)))
+    return path
+
+
+def build_tracer(account, via, runas_account, tool_path, self_proc, root="/"):
+    """The _verdict.Tracer for this user and path, plus a dict describing it for the result."""
+    bounding = self_proc["capabilities"]["bounding"] or 0
+    nnp = self_proc["no_new_privs"]
+    filecaps = nosuid = None
+    if via == "sudo":
+        runner = runas_account
+        is_root = runas_account["uid"] == 0
+    else:
+        runner = account
+        is_root = account["uid"] == 0
+    if via == "filecap":
+        try:
+            filecaps = _caps.read_file_caps(tool_path)
+        except (OSError, _caps.CapsFormatError):
+            filecaps = None
+        options = _procs.mount_options(tool_path, root) or set()
+        nosuid = "nosuid" in options
+    effective, permitted, exec_fails, problem = _verdict.tracer_caps_for(
+        via, is_root, bounding if is_root else 0, bounding, filecaps, bool(nosuid), nnp, 0)
+    tracer = _verdict.Tracer(
+        account["name"], runner["uid"], runner["gid"], effective, permitted,
+        seccomp_mode=self_proc["seccomp_mode"], via=via, runas=runas_account["name"] if via == "sudo" else None,
+        tool=os.path.basename(tool_path), filecap_problem=problem, exec_fails=exec_fails)
+    info = {
+        "user": account["name"], "uid": account["uid"], "groups": account["groups"], "via": via,
+        "runas": tracer.runas, "runs_as_uid": runner["uid"], "tool": tool_path,
+        "cap_sys_ptrace": tracer.has_cap_sys_ptrace,
+        "filecaps": _caps.to_text(filecaps) if filecaps else (None if via != "filecap" else ""),
+        "filecap_problem": problem, "nosuid_mount": nosuid, "no_new_privs": nnp,
+    }
+    return tracer, info
+
+
+def probe_command(via, tool_path, pid, account, runas, seconds, sudo_path=None):
+    """The probe as the tracing user would run it: the tool itself, or through sudo."""
+    command = [tool_path]
+    if via == "sudo":
+        command = [sudo_path, "-n"] + (["-u", runas] if runas != "root" else []) + command
+    return _attach.as_user_argv(account["uid"], account["gid"], _attach.strace_probe_argv(command, pid, seconds))
+
+
+def sudo_verdict(run, sudo_path, account, runas, tool_path, pid, listing, interactive, grants, skipped, nnp):
+    """A sudo_* refusal, or None when sudo lets the user run the probe command."""
+    if nnp:
+        return _sudo_result("sudo_not_permitted", "sudo refuses to run under no_new_privs, which this session has.",
+                            "Trace from a session without no_new_privs (e.g. a normal login), or use a "
+                            "file-capability tool.")
+    command = [tool_path] + _attach.strace_args(pid)
+    rc, out, err = run(_attach.sudo_check_argv(sudo_path, account["name"], command, runas))
+    if rc != 0:
+        return _sudo_result("sudo_not_permitted", explain_sudo_refusal(account, runas, tool_path, grants, skipped),
+                            "Grant it to a group the user is in, time-boxed: debugready.ptrace.sudoers_grant "
+                            "(principals: ['%%debug'], commands: [%s], not_after: 8h). %s" % (
+                                tool_path, _verdict.ROOT_EQUIVALENT) if runas == "root" else
+                            "Grant it as %s (runas) to a group the user is in, with debugready.ptrace.sudoers_grant."
+                            % runas, sudo_check={"rc": rc, "stdout": out, "stderr": err})
+    nopasswd = _attach.listing_nopasswd(listing or "", tool_path, runas)
+    if nopasswd is False and not interactive:
+        return _sudo_result("sudo_password_required",
+                            "sudoers lets %s run %s as %s, but only with a password, and non-interactive use was "
+                            "asked for." % (account["name"], tool_path, runas),
+                            "Add NOPASSWD to the grant, or run it interactively (sudo_interactive: true).")
+    return None
+
+
+def _sudo_result(reason, explanation, remediation, **extra):
+    result = {"allowed": False, "reason": reason, "errno": None, "explanation": explanation,
+              "remediation": remediation, "certain": True}
+    result.update(extra)
+    return result
+
+
+def explain_sudo_refusal(account, runas, tool_path, grants, skipped):
+    """Why no rule matched, from the parsed tree (sudo itself already said no)."""
+    mine = _accounts.principals(account)
+    tool = os.path.basename(tool_path)
+    relevant = [g for g in grants if g["principal"] in mine and tool in g["tools"]
+                and account["name"] not in g.get("excluded", [])]
+    reasons = []
+    for grant in relevant:
+        where = "%s:%s" % (grant["source"], grant["line"])
+        if grant.get("expired"):
+            reasons.append("the grant to %s at %s expired at %s" % (grant["principal"], where, grant["not_after_utc"]))
+        elif runas not in grant["runas"] and "ALL" not in grant["runas"]:
+            reasons.append("the grant to %s at %s allows running it as %s only" % (
+                grant["principal"], where, ",".join(grant["runas"])))
+        elif grant.get("commands") and all(" " in c for c in grant["commands"]):
+            reasons.append("the grant to %s at %s restricts the arguments (%s)" % (
+                grant["principal"], where, "; ".join(grant["commands"])))
+    if not reasons:
+        reasons.append("no sudoers rule lets %s (or a group it is in: %s) run %s as %s" % (
+            account["name"], ", ".join(account["groups"]) or "none", tool_path, runas))
+    text = "sudo says no: " + "; ".join(reasons) + "."
+    ignored = [s["path"] for s in skipped if s["reason"] not in ("not_regular_file",)]
+    if ignored:
+        text += " sudo ignores %s." % ", ".join(ignored)
+    return text
+
+
+def apache_summary(targets, root="/"):
+    apache = [t for t in targets if t and t.get("apache")]
+    if not apache:
+        return None
+    all_apache = [t for t in (_describe_target(pid, root) for pid in _procs.list_pids(root)) if t and t["apache"]]
+    roles = _apache.roles(all_apache)
+    for target in apache:
+        target["role"] = roles.get(target["pid"])
+    directory, source = _apache.coredump_directory(root)
+    workers = [t for t in all_apache if roles.get(t["pid"]) == "worker"]
+    return {
+        "master_pids": [t["pid"] for t in all_apache if roles.get(t["pid"]) == "master"],
+        "worker_pids": [t["pid"] for t in workers],
+        "worker_users": sorted(set(t["user"] for t in workers)),
+        "workers_dumpable": sorted(set(str(t["dumpable"]) for t in workers)) == ["True"] if workers else None,
+        "coredump_directory": directory,
+        "coredump_directory_source": source,
+    }
+
+
+def check(params, run, in_check_mode=False, root="/"):
+    """The trace_check result, or TraceCheckError for bad input."""
+    via = params["via"]
+    try:
+        account = _accounts.resolve(params["user"])
+        runas_account = _accounts.resolve(params.get("runas") or "root")
+    except _accounts.AccountError as exc:
+        raise TraceCheckError(str(exc))
+    if os.geteuid() != 0 and account["uid"] != os.geteuid():
+        raise TraceCheckError("only root can answer for another user (%s): use become: true" % account["name"])
+    if params.get("probe") and os.path.basename(
+            params.get("filecap_path") or params.get("tool") or "strace") not in ("strace",) and via != "filecap":
+        raise TraceCheckError("probe: true supports strace only")
+    tool_path = resolve_tool(params.get("tool") or "strace", via, params.get("filecap_path"), root)
+    sudo_path = None
+    if via == "sudo":
+        sudo_path = _tools.find_tool("sudo", root)
+        if sudo_path is None:
+            raise TraceCheckError("via: sudo, but sudo is not installed")
+    pairs = resolve_targets(params.get("pid"), params.get("process"), root)
+    snapshot = _hoststate.gather(root=root, sections=("yama", "lsm", "sudoers"), run=run, validate_sudoers=False,
+                                 tool_versions=False)
+    self_proc = _procs.describe("self", root)
+    tracer, tracer_info = build_tracer(account, via, runas_account, tool_path, self_proc, root)
+    targets = [pair[1] for pair in pairs]
+    apache = apache_summary(targets, root)
+    host = {
+        "yama_scope": snapshot["yama"]["scope"],
+        "selinux": snapshot["lsm"]["selinux"],
+        "apparmor": snapshot["lsm"]["apparmor"],
+        "coredump_directory": bool(apache and apache["coredump_directory"]),
+    }
+    listing = None
+    if via == "sudo":
+        argv = [sudo_path, "-l", "-U", account["name"]]
+        listing = run(argv)[1]
+    do_probe = bool(params.get("probe")) and (not in_check_mode or params.get("probe_in_check_mode", True))
+    results = []
+    for pid, target in pairs:
+        verdict = None
+        if via == "sudo" and target is not None:
+            verdict = sudo_verdict(run, sudo_path, account, runas_account["name"], tool_path, pid, listing,
+                                   params.get("sudo_interactive", False), snapshot["sudoers"]["grants"],
+                                   snapshot["sudoers"]["skipped"], self_proc["no_new_privs"])
+        if verdict is None:
+            verdict = _verdict.decide(tracer, target, host)
+        entry = {"pid": pid, "comm": target["comm"] if target else None,
+                 "user": target["user"] if target else None,
+                 "uids": target["uids"] if target else None,
+                 "dumpable": target["dumpable"] if target else None,
+                 "role": target.get("role") if target else None}
+        entry.update(verdict)
+        if do_probe and target is not None:
+            entry["probe"] = run_probe(run, via, tool_path, pid, account, runas_account["name"],
+                                       params.get("probe_timeout", 2), sudo_path, verdict)
+        results.append(entry)
+    return {
+        "allowed": all(r["allowed"] is True for r in results),
+        "targets": results,
+        "tracer": tracer_info,
+        "host": {"yama_scope": host["yama_scope"], "yama_present": snapshot["yama"]["present"],
+                 "selinux": host["selinux"], "apparmor": host["apparmor"],
+                 "sys_ptrace_in_bounding_set": bool((self_proc["capabilities"]["bounding"] or 0)
+                                                    >> _caps.CAP_SYS_PTRACE & 1)},
+        "apache": apache,
+        "mismatches": [r["pid"] for r in results if r.get("probe") and r["probe"]["matches"] is False],
+    }
+
+
+def run_probe(run, via, tool_path, pid, account, runas, seconds, sudo_path, verdict):
+    argv = probe_command(via, tool_path, pid, account, runas, seconds, sudo_path)
+    rc, out, err = run(argv)
+    observed = _attach.interpret_strace(rc, out, err, pid)
+    predicted = verdict["allowed"]
+    observed.update({
+        "rc": rc,
+        "command": argv,
+        "matches": None if predicted is None else predicted == observed["attached"],
+    })
+    return observed

@@ -1,0 +1,303 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: trace_check
+short_description: Can user U trace process P, and if not, which kernel check says no
+version_added: 0.1.0
+description:
+  - Answers, the way the kernel decides it, whether a user can attach a debugger to one or more processes,
+    directly, through sudo (as root or as another user), or through a tool holding file capabilities.
+  - Each refusal names the check that refuses it (reason codes such as C(uid_gid_mismatch),
+    C(target_not_dumpable), C(yama_scope1_not_descendant), C(sudo_not_permitted)), explains it with the values
+    that decided it, and gives the smallest change that would allow it with its security cost.
+  - With O(probe=true) it really attaches with C(strace) as that user (PTRACE_SEIZE, recording nothing, detached
+    after O(probe_timeout) seconds; the target is never stopped or killed) and reports whether the prediction
+    matched. A mismatch means the model is wrong on this host and is reported as a warning.
+  - It knows Apache httpd, whose master and workers are reported separately, with the workers' user, their dumpable state
+    and whether C(CoreDumpDirectory) is configured.
+  - Never changes the host.
+author:
+  - debugready.ptrace maintainers (@debugready)
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: The module changes nothing; a probe is an observation and runs in check mode unless O(probe_in_check_mode=false).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+    details: Linux only. The probe needs C(timeout) (coreutils) and C(setpriv) (util-linux).
+options:
+  user:
+    description: The tracing user, by name or uid.
+    type: str
+    required: true
+  pid:
+    description: The target process IDs.
+    type: list
+    elements: int
+  process:
+    description: A process name (as in C(/proc/PID/comm), e.g. V(apache2) or V(httpd)); every matching process is a target.
+    type: str
+  via:
+    description:
+      - How the user runs the tool. V(direct) runs it as the user; V(sudo) runs it through sudo as O(runas);
+        V(filecap) runs the file-capability tool at O(filecap_path) as the user.
+    type: str
+    choices: [direct, sudo, filecap]
+    default: direct
+  runas:
+    description: With O(via=sudo), the user sudo runs the tool as.
+    type: str
+    default: root
+  filecap_path:
+    description: With O(via=filecap), the absolute path of the tool holding file capabilities.
+    type: path
+  tool:
+    description: The debugging tool, by name (looked up in the standard bin and sbin directories) or absolute path.
+    type: str
+    default: strace
+  probe:
+    description: Really attach with C(strace) as the user to confirm the prediction.
+    type: bool
+    default: false
+  probe_timeout:
+    description: Seconds a probe stays attached before it detaches.
+    type: float
+    default: 2
+  probe_in_check_mode:
+    description: Run the probe in check mode too (it only observes).
+    type: bool
+    default: true
+  sudo_interactive:
+    description:
+      - With O(via=sudo), accept a rule that needs the user's password. When false (non-interactive use, the
+        default), such a rule gives the reason C(sudo_password_required).
+    type: bool
+    default: false
+notes:
+  - Needs root (O(ignore:become=true)) to answer for a user other than the one it runs as.
+  - Dumpability is read from outside (C(/proc/PID) ownership); it cannot be known for a root-owned target, and
+    the verdict then says so (C(allowed) null, C(certain) false).
+  - C(sudo -n -l -U USER CMD) is the authority on what sudo permits; the parsed sudoers tree only explains it.
+  - Granting ptrace (sudo strace or gdb, or C(CAP_SYS_PTRACE)) is root-equivalent; every remediation that
+    grants it says so.
+seealso:
+  - module: debugready.ptrace.ptrace_facts
+  - name: Why can't I strace this process?
+    description: Real outputs of this module for the common cases.
+    link: https://github.com/debugready/ptrace/blob/main/docs/why-cant-i-strace.md
+"""
+
+EXAMPLES = r"""
+- name: Can www-data strace its own Apache workers?
+  debugready.ptrace.trace_check:
+    user: www-data
+    process: apache2
+  become: true
+  register: verdict
+
+- name: Can alice strace the workers through sudo? Prove it.
+  debugready.ptrace.trace_check:
+    user: alice
+    process: apache2
+    via: sudo
+    probe: true
+  become: true
+
+- name: Does the group-restricted strace copy work for alice on PID 812?
+  debugready.ptrace.trace_check:
+    user: alice
+    pid: [812]
+    via: filecap
+    filecap_path: /usr/local/bin/strace-debug
+  become: true
+
+- name: Fail the play when the promise does not hold
+  ansible.builtin.assert:
+    that: verdict.allowed
+    fail_msg: "{{ verdict.targets | rejectattr('allowed') | map(attribute='explanation') | list }}"
+"""
+
+RETURN = r"""
+allowed:
+  description: Whether every target can be traced (a null verdict counts as not allowed).
+  returned: always
+  type: bool
+  sample: false
+targets:
+  description: One verdict per target.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    pid:
+      description: The target PID.
+      type: int
+      returned: always
+      sample: 812
+    comm:
+      description: The process name, null when the process does not exist.
+      type: str
+      returned: always
+      sample: apache2
+    user:
+      description: The target's effective user.
+      type: str
+      returned: always
+      sample: www-data
+    uids:
+      description: Real, effective, saved and filesystem uid of the target.
+      type: list
+      elements: int
+      returned: always
+      sample: [33, 33, 33, 33]
+    dumpable:
+      description: Whether the target is dumpable, null when it cannot be told (root-owned target).
+      type: bool
+      returned: always
+      sample: false
+    role:
+      description: V(master) or V(worker) for Apache processes, else null.
+      type: str
+      returned: always
+      sample: worker
+    allowed:
+      description: The verdict; null when it cannot be known from outside.
+      type: bool
+      returned: always
+      sample: false
+    reason:
+      description: The reason code of the check that decided.
+      type: str
+      returned: always
+      sample: target_not_dumpable
+      choices: [target_not_found, kernel_thread, self, seccomp_blocks_ptrace, filecap_exec_fails_bounding_set,
+                filecap_not_applied_nosuid, filecap_not_applied_nnp, filecap_not_applied_missing, uid_gid_mismatch,
+                target_not_dumpable, target_has_more_capabilities, yama_scope3_no_attach,
+                yama_scope2_requires_cap_sys_ptrace, yama_scope1_not_descendant, selinux_deny_ptrace,
+                apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, allowed]
+    errno:
+      description: The error the attach fails with (EPERM, EACCES, ESRCH), null when allowed or refused by sudo.
+      type: str
+      returned: always
+      sample: EPERM
+    explanation:
+      description: One or two sentences naming the values that decided.
+      type: str
+      returned: always
+      sample: apache2[812] is not dumpable (it changed credentials, e.g. Apache dropping root for www-data) ...
+    remediation:
+      description: The smallest change that would allow it, and its security cost. Null when allowed.
+      type: str
+      returned: always
+      sample: Apache workers become dumpable only when CoreDumpDirectory is configured (then restart Apache) ...
+    certain:
+      description: False when the verdict depends on what cannot be seen from outside (root target, AppArmor profile).
+      type: bool
+      returned: always
+      sample: true
+    probe:
+      description:
+        - With O(probe=true), what really happened (C(attached), C(errno), C(stderr), C(rc), C(command)), and
+          C(matches), whether the prediction equals reality (null when the prediction was unknown).
+      type: dict
+      returned: when probed
+      sample: {attached: false, errno: EPERM, matches: true, rc: 1,
+               stderr: "strace: attach: ptrace(PTRACE_SEIZE, 812): Operation not permitted"}
+tracer:
+  description:
+    - The tracer as modelled (user, uid, groups, via, runas, the uid the tool runs as, the tool path, whether it
+      holds CAP_SYS_PTRACE, its file capabilities and why they do not apply).
+  returned: always
+  type: dict
+  sample: {user: alice, uid: 1000, groups: [alice, debug], via: sudo, runas: root, runs_as_uid: 0,
+           tool: /usr/bin/strace, cap_sys_ptrace: true, filecaps: null, filecap_problem: null}
+host:
+  description: The host state that took part in the decision.
+  returned: always
+  type: dict
+  sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true,
+           selinux: {enabled: false, enforcing: false, deny_ptrace: false}, apparmor: {enabled: true}}
+apache:
+  description:
+    - With Apache targets, its master and worker PIDs, the workers' users, whether they are dumpable, and the
+      CoreDumpDirectory setting with the file it comes from.
+  returned: when a target is an Apache process
+  type: dict
+  sample: {master_pids: [1], worker_pids: [812, 813], worker_users: [www-data], workers_dumpable: false,
+           coredump_directory: null, coredump_directory_source: null}
+mismatches:
+  description: PIDs whose probe outcome differed from the prediction.
+  returned: always
+  type: list
+  elements: int
+  sample: []
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _tracecheck
+
+COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            user=dict(type="str", required=True),
+            pid=dict(type="list", elements="int"),
+            process=dict(type="str"),
+            via=dict(type="str", choices=list(_tracecheck.VIAS), default="direct"),
+            runas=dict(type="str", default="root"),
+            filecap_path=dict(type="path"),
+            tool=dict(type="str", default="strace"),
+            probe=dict(type="bool", default=False),
+            probe_timeout=dict(type="float", default=2),
+            probe_in_check_mode=dict(type="bool", default=True),
+            sudo_interactive=dict(type="bool", default=False),
+        ),
+        mutually_exclusive=[("pid", "process")],
+        required_one_of=[("pid", "process")],
+        required_if=[("via", "filecap", ("filecap_path",))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["pid"] is not None and (not params["pid"] or any(p <= 0 for p in params["pid"])):
+        module.fail_json(msg="pid must be a non-empty list of positive process IDs")
+    if not 0.5 <= params["probe_timeout"] <= 30:
+        module.fail_json(msg="probe_timeout must be between 0.5 and 30 seconds, got %s" % params["probe_timeout"])
+    if params["filecap_path"] is not None and not params["filecap_path"].startswith("/"):
+        module.fail_json(msg="filecap_path must be an absolute path, got %s" % params["filecap_path"])
+    if params["via"] != "sudo" and params["runas"] != "root":
+        module.fail_json(msg="runas applies only with via: sudo")
+
+    def run(argv):
+        return module.run_command(argv, environ_update=COMMAND_ENV)
+
+    try:
+        result = _tracecheck.check(params, run, in_check_mode=module.check_mode)
+    except _tracecheck.TraceCheckError as exc:
+        module.fail_json(msg=str(exc))
+    for pid in result["mismatches"]:
+        target = [t for t in result["targets"] if t["pid"] == pid][0]
+        module.warn("MODEL MISMATCH on PID %s: predicted %s (%s) but the probe %s. Please report it with this "
+                    "output." % (pid, "allowed" if target["allowed"] else "refused", target["reason"],
+                                 "attached" if target["probe"]["attached"] else "was refused: "
+                                 + target["probe"]["stderr"]))
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

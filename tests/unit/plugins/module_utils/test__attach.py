@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""sudo listings, probe commands and their interpretation (outputs as measured on Debian 12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _attach, _tracecheck
+
+LISTING = """\
+Matching Defaults entries for alice on web1:
+    env_reset, mail_badpass, secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin,
+    use_pty
+
+User alice may run the following commands on web1:
+    (root) NOTAFTER=20991231000000Z NOPASSWD: /usr/bin/id,
+        /usr/bin/strace
+    (www-data) /usr/bin/strace
+    (root) PASSWD: /usr/bin/gdb
+"""
+
+
+@pytest.mark.parametrize("tool, runas, expected", [
+    ("/usr/bin/strace", "root", True),
+    ("/usr/bin/strace", "www-data", False),
+    ("/usr/bin/gdb", "root", False),
+    ("/usr/bin/ltrace", "root", None),
+])
+def test_listing_nopasswd(tool, runas, expected):
+    assert _attach.listing_nopasswd(LISTING, tool, runas) is expected
+
+
+def test_listing_entries_join_continuations():
+    assert _attach.listing_entries(LISTING) == [
+        "(root) NOTAFTER=20991231000000Z NOPASSWD: /usr/bin/id, /usr/bin/strace",
+        "(www-data) /usr/bin/strace", "(root) PASSWD: /usr/bin/gdb"]
+    assert _attach.listing_entries("User bob is not allowed to run sudo on web1.\n") == []
+
+
+def test_listing_last_match_wins_and_all():
+    text = ("User a may run the following commands on h:\n    (ALL : ALL) ALL\n"
+            "    (root) NOPASSWD: /usr/bin/strace\n")
+    assert _attach.listing_nopasswd(text, "/usr/bin/strace", "root") is True
+    text = "User a may run the following commands on h:\n    (root) NOPASSWD: /usr/bin/strace\n    (ALL) ALL\n"
+    assert _attach.listing_nopasswd(text, "/usr/bin/strace", "root") is False
+
+
+def test_sudo_check_argv():
+    assert _attach.sudo_check_argv("/usr/bin/sudo", "alice", ["/usr/bin/strace", "-p", "1"]) == [
+        "/usr/bin/sudo", "-n", "-l", "-U", "alice", "/usr/bin/strace", "-p", "1"]
+    assert _attach.sudo_check_argv("/usr/bin/sudo", "alice", ["/usr/bin/strace"], "www-data")[5:7] == [
+        "-u", "www-data"]
+
+
+def test_probe_commands():
+    alice = {"uid": 1000, "gid": 1000}
+    root = {"uid": 0, "gid": 0}
+    assert _tracecheck.probe_command("direct", "/usr/bin/strace", 812, root, "root", 2) == [
+        "timeout", "-s", "INT", "-k", "5", "2", "/usr/bin/strace", "-p", "812", "-e", "trace=none", "-o", "/dev/null"]
+    argv = _tracecheck.probe_command("sudo", "/usr/bin/strace", 812, alice, "www-data", 2, "/usr/bin/sudo")
+    assert argv[:5] == ["setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--"]
+    assert argv[11:16] == ["/usr/bin/sudo", "-n", "-u", "www-data", "/usr/bin/strace"]
+
+
+@pytest.mark.parametrize("rc, err, attached, errno", [
+    (124, "strace: Process 812 attached\nstrace: Process 812 detached\n", True, None),
+    (1, "strace: attach: ptrace(PTRACE_SEIZE, 812): Operation not permitted\n", False, "EPERM"),
+    (1, "strace: attach: ptrace(PTRACE_SEIZE, 812): No such process\n", False, "ESRCH"),
+    (1, "sudo: a password is required\n", False, "sudo_password_required"),
+    (126, "timeout: failed to run command '/usr/local/bin/strace-debug': Operation not permitted\n", False, "EPERM"),
+])
+def test_interpret_strace(rc, err, attached, errno):
+    result = _attach.interpret_strace(rc, "", err, 812)
+    assert (result["attached"], result["errno"]) == (attached, errno)
+
+
+def test_explain_sudo_refusal_names_the_grant():
+    alice = {"name": "alice", "uid": 1000, "gid": 1000, "groups": ["alice", "debug"]}
+    grants = [{"principal": "%debug", "tools": ["strace"], "expired": True, "not_after_utc": "2020-01-01T00:00:00Z",
+               "runas": ["root"], "source": "/etc/sudoers.d/debug", "line": 1, "commands": ["/usr/bin/strace"]},
+              {"principal": "alice", "tools": ["strace"], "expired": False, "runas": ["www-data"],
+               "source": "/etc/sudoers.d/web", "line": 2, "commands": ["/usr/bin/strace"]}]
+    text = _tracecheck.explain_sudo_refusal(alice, "root", "/usr/bin/strace", grants,
+                                            [{"path": "/etc/sudoers.d/x.conf", "reason": "name_contains_dot"}])
+    assert "expired at 2020-01-01T00:00:00Z" in text
+    assert "as www-data only" in text
+    assert "sudo ignores /etc/sudoers.d/x.conf" in text
+    text = _tracecheck.explain_sudo_refusal(alice, "root", "/usr/bin/gdb", grants, [])
+    assert "no sudoers rule lets alice (or a group it is in: alice, debug) run /usr/bin/gdb as root" in text

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""trace_check's shell: bad input gives a clear failure; a real check of this test process."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.debugready.ptrace.plugins.modules import trace_check
+
+
+def run_module(capsys, args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            trace_check.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"user": "no-such-user-xyz", "pid": [1]}, "user 'no-such-user-xyz' does not exist"),
+    ({"user": "root"}, "one of the following is required: pid, process"),
+    ({"user": "root", "pid": [1], "process": "init"}, "mutually exclusive"),
+    ({"user": "root", "pid": [0]}, "pid must be a non-empty list of positive process IDs"),
+    ({"user": "root", "process": "no-such-process-xyz"}, "no process named 'no-such-process-xyz' is running"),
+    ({"user": "root", "pid": [1], "via": "filecap"}, "via is filecap but all of the following are missing"),
+    ({"user": "root", "pid": [1], "via": "filecap", "filecap_path": "/etc"}, "/etc is not a regular file"),
+    ({"user": "root", "pid": [1], "via": "filecap", "filecap_path": "/nope/strace"}, "No such file or directory"),
+    ({"user": "root", "pid": [1], "tool": "no-such-tool-xyz"}, "tool no-such-tool-xyz is not installed"),
+    ({"user": "root", "pid": [1], "tool": "strace;id"}, "tool must be a program name or an absolute path"),
+    ({"user": "root", "pid": [1], "tool": "gdb", "probe": True}, "probe: true supports strace only"),
+    ({"user": "root", "pid": [1], "probe_timeout": 100}, "probe_timeout must be between 0.5 and 30"),
+    ({"user": "root", "pid": [1], "runas": "nobody"}, "runas applies only with via: sudo"),
+])
+def test_bad_input(capsys, args, message):
+    result = run_module(capsys, args)
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/strace"), reason="needs root and strace")
+def test_missing_pid_and_self_check(capsys):
+    result = run_module(capsys, {"user": "root", "pid": [os.getpid(), 4194304 - 1]})
+    assert result["changed"] is False
+    mine, missing = result["targets"]
+    assert missing["reason"] == "target_not_found" and missing["errno"] == "ESRCH"
+    assert mine["pid"] == os.getpid()
+    assert result["allowed"] is False
