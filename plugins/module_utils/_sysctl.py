@@ -133,8 +133,12 @@ class ConfFile(object):
                 "unreadable": self.unreadable}
 
 
-def list_files(root="/", applier="systemd_sysctl"):
-    """(files applied in order, files masked) for one applier."""
+def list_files(root="/", applier="systemd_sysctl", pending=None):
+    """(files applied in order, files masked) for one applier.
+
+    `pending` ({path: text or None}) stands for files about to be written (or removed).
+    """
+    pending = pending or {}
     if applier not in APPLIERS:
         raise SysctlError("unknown sysctl applier %r" % (applier,))
     winners = {}
@@ -148,17 +152,19 @@ def list_files(root="/", applier="systemd_sysctl"):
             continue
         seen_dirs.add(real)
         try:
-            names = sorted(os.listdir(host_dir))
+            names = set(os.listdir(host_dir))
         except OSError:
-            continue
-        for name in names:
+            names = set()
+        names.update(os.path.basename(p) for p, text in pending.items() if os.path.dirname(p) == directory and text is not None)
+        names.difference_update(os.path.basename(p) for p, text in pending.items() if os.path.dirname(p) == directory and text is None)
+        for name in sorted(names):
             if not name.endswith(".conf"):
                 continue
             path = directory + "/" + name
             if name in winners:
                 masked.append(ConfFile(path, masked_by=winners[name].path))
                 continue
-            host, dev_null = _resolve(root, path)
+            host, dev_null = (None, False) if path in pending else _resolve(root, path)
             if host is not None and os.path.isdir(host):
                 continue
             winners[name] = ConfFile(path, dev_null=dev_null)
@@ -218,13 +224,17 @@ class BootResolution(object):
         }
 
 
-def resolve(key, root="/", applier="systemd_sysctl", cache=None):
-    """BootResolution of `key` for `applier`. `cache` (a dict) shares file reads between calls."""
+def resolve(key, root="/", applier="systemd_sysctl", cache=None, pending=None):
+    """BootResolution of `key` for `applier`. `cache` (a dict) shares file reads between calls;
+    `pending` ({path: text or None}) resolves as if those files were already written or removed."""
     key_path = normalize_key(key)
-    files, masked = list_files(root, applier)
+    pending = pending or {}
+    files, masked = list_files(root, applier, pending)
     assignments = []
     for conf_file in files:
-        if cache is not None and conf_file.path in cache:
+        if conf_file.path in pending:
+            parsed = parse_text(pending[conf_file.path], conf_file.path)[0]
+        elif cache is not None and conf_file.path in cache:
             parsed = cache[conf_file.path]
         else:
             parsed = read_assignments(root, conf_file)
