@@ -25,10 +25,10 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, 
 DROPIN_DIR = "/etc/sudoers.d"
 MODE = 0o440
 MARKER = "# Managed by debugready.ptrace.sudoers_grant"
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
-_ARG = re.compile(r"^[A-Za-z0-9_./@%+=*?-]+$")
-_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+_ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?\Z")
+_ARG = re.compile(r"^[A-Za-z0-9_./@%+=*?-]+\Z")
+_DURATION = re.compile(r"^(\d+)([smhdw])\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 ROOT_EQUIVALENT_WARNING = ("This grant lets its principals run debugging tools as root: strace, gdb or perf as root "
                            "can read and change every process on the host, so the grant is root-equivalent. Keep it "
@@ -182,7 +182,7 @@ def mirror_tree(tree, mirror, candidate_path, candidate_content):
         os.chmod(target, MODE)
     for directory in set(os.path.dirname(p) for p in files + [candidate_path]):
         os.makedirs(mirror + directory, exist_ok=True)
-    return mirror + _sudoers.MAIN_FILE
+    return mirror + (files[0] if files else _sudoers.MAIN_FILE)  # the main file is read first
 
 
 def validate_candidate(run, visudo, tree, candidate_path, candidate_content):

@@ -23,7 +23,7 @@ ETC_DIR = "/etc/sysctl.d"
 DEFAULT_NAME = "99-debugready-ptrace-scope.conf"
 LATE_NAME = "zz-debugready-ptrace-scope.conf"
 MARKER = "# Managed by debugready.ptrace.ptrace_scope"
-_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*\.conf$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*\.conf\Z")
 
 
 class SysctlWriteError(Exception):
