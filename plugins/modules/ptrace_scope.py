@@ -129,8 +129,10 @@ reboot_required:
   type: bool
   sample: false
 skipped:
-  description: Nothing was done because the host cannot take the setting (container, no Yama, read-only /proc/sys).
-  returned: always
+  description:
+    - True when nothing was done because the host cannot take the setting (container, no Yama); Ansible then shows
+      the task as skipped.
+  returned: when skipped
   type: bool
   sample: false
 skip_reason:
@@ -203,15 +205,13 @@ def main():
     facts = _hoststate.gather(sections=("yama", "container"))
     yama = facts["yama"]
     before = {"runtime": yama["scope"], "boot": _sysctl_write.boot_state(KEY)}
-    result = dict(changed=False, before=before, after=before, target=None, file=None, reboot_required=False,
-                  skipped=False)
+    result = dict(changed=False, before=before, after=before, target=None, file=None, reboot_required=False)
     reason = unsupported_reason(facts)
     if reason and params["apply"] != "persistent":
         if params["on_unsupported"] == "fail":
             module.fail_json(msg=reason, **result)
         module.warn(reason)
-        result.update(skipped=True, skip_reason=reason)
-        module.exit_json(**result)
+        module.exit_json(skipped=True, skip_reason=reason, **result)
     if reason:
         # apply: persistent asks only for the file (e.g. building an image): the live kernel is not involved.
         module.warn(reason + " Only the persisted file is managed (apply: persistent).")
