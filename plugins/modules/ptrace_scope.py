@@ -38,6 +38,13 @@ attributes:
     platforms: posix
     details: Linux with the Yama LSM.
 options:
+  state:
+    description:
+      - V(present) converges the scope. V(absent) removes every file this module persisted (found by its header)
+        and, when O(value) is given, sets the runtime value to it (used to revert to a snapshot).
+    type: str
+    choices: [present, absent]
+    default: present
   value:
     description: The scope to set (0 classic, 1 restricted to descendants, 2 admin only, 3 no attach).
     type: int
@@ -178,6 +185,7 @@ def unsupported_reason(facts):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            state=dict(type="str", choices=["present", "absent"], default="present"),
             value=dict(type="int", choices=[0, 1, 2, 3]),
             minimum=dict(type="int", choices=[0, 1, 2, 3]),
             maximum=dict(type="int", choices=[0, 1, 2, 3]),
@@ -187,10 +195,11 @@ def main():
             strict_runtime=dict(type="bool", default=False),
             on_unsupported=dict(type="str", choices=["skip", "fail"], default="skip"),
         ),
-        required_one_of=[("value", "minimum", "maximum")],
         supports_check_mode=True,
     )
     params = module.params
+    if params["state"] == "present" and all(params[k] is None for k in ("value", "minimum", "maximum")):
+        module.fail_json(msg="one of the following is required: value, minimum, maximum")
     low = params["minimum"] if params["minimum"] is not None else 0
     high = params["maximum"] if params["maximum"] is not None else 3
     if low > high:
@@ -207,19 +216,25 @@ def main():
     before = {"runtime": yama["scope"], "boot": _sysctl_write.boot_state(KEY)}
     result = dict(changed=False, before=before, after=before, target=None, file=None, reboot_required=False)
     reason = unsupported_reason(facts)
-    if reason and params["apply"] != "persistent":
+    files_only = params["apply"] == "persistent" or (params["state"] == "absent" and params["value"] is None)
+    if reason and not files_only:
         if params["on_unsupported"] == "fail":
             module.fail_json(msg=reason, **result)
         module.warn(reason)
         module.exit_json(skipped=True, skip_reason=reason, **result)
     if reason:
-        # apply: persistent asks only for the file (e.g. building an image): the live kernel is not involved.
-        module.warn(reason + " Only the persisted file is managed (apply: persistent).")
+        # Only files are asked for (building an image, or removing them): the live kernel is not involved.
+        module.warn(reason + " Only the persisted file is managed.")
 
-    target = desired_scope(params, yama["scope"])
+    if params["state"] == "absent":
+        target = params["value"] if params["value"] is not None else yama["scope"]
+        runtime_change = yama["scope"] != target
+        persist = False
+    else:
+        target = desired_scope(params, yama["scope"])
+        runtime_change = params["apply"] in ("both", "runtime") and yama["scope"] != target
+        persist = params["apply"] in ("both", "persistent")
     result["target"] = target
-    runtime_change = params["apply"] in ("both", "runtime") and yama["scope"] != target
-    persist = params["apply"] in ("both", "persistent")
     if target == 3 and not params["confirm_scope_3"] and (runtime_change or persist):
         module.fail_json(msg="scope 3 locks ptrace for everyone, root included, until the next reboot: set "
                              "confirm_scope_3: true to write it", **result)
@@ -257,6 +272,8 @@ def main():
             if stale != path:
                 pending[stale] = None  # an older choice of name that no longer sorts last
         result["file"] = path
+    elif params["state"] == "absent":
+        pending = dict((stale, None) for stale in managed)
     after_boot = _sysctl_write.boot_state(KEY, pending=pending)
     for applier, state in after_boot.items():
         if persist and state["value"] != str(target):
