@@ -75,8 +75,11 @@ def check_runas(runas):
     return runas
 
 
-def check_command(command):
-    """(path, [args]) of a command: an absolute path to an executable file and plain arguments."""
+def check_command(command, must_exist=True):
+    """(path, [args]) of a command: an absolute path to an executable file and plain arguments.
+
+    `must_exist=False` (check mode) accepts a path that is not installed yet.
+    """
     if not isinstance(command, str) or "\n" in command or "\\" in command:
         raise SudoersInputError("command %r is not allowed: newlines and backslashes are refused" % (command,))
     words = command.split()
@@ -85,7 +88,7 @@ def check_command(command):
     path, args = words[0], words[1:]
     if not path.startswith("/") or os.path.normpath(path) != path or not _ARG.match(path):
         raise SudoersInputError("command %r must start with a normalized absolute path" % (command,))
-    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+    if must_exist and (not os.path.isfile(path) or not os.access(path, os.X_OK)):
         raise SudoersInputError("command %s is not an executable file on this host" % path)
     for arg in args:
         if not _ARG.match(arg) or arg.upper() == "ALL":

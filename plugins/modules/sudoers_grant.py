@@ -149,6 +149,7 @@ diff:
 """
 
 import datetime
+import os
 import pwd
 import socket
 
@@ -159,10 +160,11 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, 
 COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
 
 
-def desired_content(params, previous_text, now):
+def desired_content(params, previous_text, now, check_mode=False):
     """(content, rule, not_after) for state=present; raises SudoersInputError."""
     principals = [_sudoers_write.check_principal(p) for p in params["principals"] or []]
-    commands = [_sudoers_write.check_command(c) for c in params["commands"] or []]
+    # In check mode a command may not be installed yet (a play installs it first).
+    commands = [_sudoers_write.check_command(c, must_exist=not check_mode) for c in params["commands"] or []]
     if not principals or not commands:
         raise _sudoers_write.SudoersInputError("state=present needs at least one principal and one command")
     runas = _sudoers_write.check_runas(params["runas"])
@@ -223,7 +225,10 @@ def main():
                 pwd.getpwnam(params["runas"])
             except KeyError:
                 module.fail_json(msg="runas user %r does not exist on this host" % params["runas"])
-            content, rule, not_after = desired_content(params, previous_text, now)
+            content, rule, not_after = desired_content(params, previous_text, now, module.check_mode)
+            missing = [c.split()[0] for c in params["commands"] if not os.path.isfile(c.split()[0])]
+            if missing:
+                module.warn("not installed yet: %s; applying the grant will fail until they are" % ", ".join(missing))
         else:
             content = None
         changed = content != previous_text

@@ -1,0 +1,45 @@
+"""Real tracing checks shared by the role's scenarios (testinfra, podman backend)."""
+
+import time
+
+
+def worker_pids(host, user="www-data"):
+    return sorted(p.pid for p in host.process.filter(comm="apache2", user=user))
+
+
+def as_user(user, command):
+    return "setpriv --reuid={0} --regid={0} --init-groups -- {1}".format(user, command)
+
+
+def trace_request(host, user, tracer, out="/tmp/debugready-trace.out"):
+    """Attach `tracer` (e.g. 'sudo -n strace') as `user` to every Apache worker, serve a real request, detach.
+
+    Returns (exit code of the tracer, its stderr, what it recorded, whether the request was served).
+    Requests may go to any worker, so every worker is traced.
+    """
+    pids = " ".join("-p %d" % pid for pid in worker_pids(host))
+    host.run("rm -f %s" % out)
+    command = as_user(user, "timeout -s INT 4 {0} -f -s 128 -e trace=read,write,recvfrom,sendto,writev "
+                            "-o {1} {2}".format(tracer, out, pids))
+    script = "({0}) 2>/tmp/debugready-trace.err & sleep 1.5; curl -fsS -o /dev/null http://127.0.0.1/; echo curl=$?; wait $!; echo rc=$?".format(command)
+    result = host.run("sh -c %s" % quote(script))
+    lines = dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
+    recorded = host.file(out).content_string if host.file(out).exists else ""
+    stderr = host.file("/tmp/debugready-trace.err").content_string
+    return int(lines.get("rc", -1)), stderr, recorded, lines.get("curl") == "0"
+
+
+def quote(text):
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def served(host):
+    return host.run("curl -fsS -o /dev/null http://127.0.0.1/").rc == 0
+
+
+def wait_for_workers(host, user="www-data", tries=20):
+    for dummy in range(tries):
+        if worker_pids(host, user):
+            return True
+        time.sleep(0.5)
+    return False

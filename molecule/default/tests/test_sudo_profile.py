@@ -1,0 +1,41 @@
+"""sudo profile: alice (debug group) traces every Apache worker through sudo and sees a real request."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import served, trace_request  # noqa: E402
+
+
+def test_member_traces_a_real_request_through_sudo(host):
+    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n /usr/bin/strace")
+    assert rc == 124, stderr  # attached, interrupted by the timeout
+    assert "GET / HTTP/1.1" in recorded
+    assert ok
+
+
+def test_non_member_is_refused(host):
+    rc, stderr, recorded, ok = trace_request(host, "dave", "sudo -n /usr/bin/strace")
+    assert rc == 1 and "password is required" in stderr
+    assert recorded == ""
+    assert ok
+
+
+def test_apache_keeps_serving(host):
+    assert served(host)
+
+
+def test_grant_file_mode_and_tree(host):
+    grant = host.file("/etc/sudoers.d/debugready-sudo")
+    assert (grant.user, grant.group, grant.mode) == ("root", "root", 0o440)
+    assert "NOTAFTER=" in grant.content_string and "LOG_OUTPUT:" in grant.content_string
+    assert "%debug ALL=(root)" in grant.content_string
+    assert host.run("visudo -c").rc == 0
+    assert not host.file("/etc/sudoers.d/debugready-service").exists
+    assert "debug" in host.user("alice").groups
+
+
+def test_snapshot_recorded(host):
+    snapshot = host.file("/var/lib/debugready/snapshot.json")
+    assert snapshot.exists and snapshot.mode == 0o600
+    assert '"group_existed": false' in snapshot.content_string
