@@ -179,7 +179,11 @@ def main():
             try:
                 gid = grp.getgrnam(params["group"]).gr_gid
             except KeyError:
-                module.fail_json(msg="group %r does not exist" % params["group"])
+                if not module.check_mode:
+                    module.fail_json(msg="group %r does not exist" % params["group"])
+                # Check mode: a play may create the group first; report the copy as needed.
+                module.warn("group %r does not exist yet; applying will fail until it does" % params["group"])
+                gid = None
             uid = 0
             state = _caps_write.copy_state(path)
             current = _caps_write.read(path) if state else None

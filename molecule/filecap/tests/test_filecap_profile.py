@@ -1,0 +1,40 @@
+"""filecap profile: alice runs the group-restricted cap_sys_ptrace=ep strace copy; gdb goes through sudo."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import served, trace_request  # noqa: E402
+
+COPY = "/usr/local/bin/strace-debug"
+
+
+def test_member_traces_a_real_request_with_the_copy(host):
+    rc, stderr, recorded, ok = trace_request(host, "alice", COPY)
+    assert rc == 124, stderr
+    assert "GET / HTTP/1.1" in recorded
+    assert ok
+
+
+def test_non_member_cannot_run_the_copy(host):
+    rc, stderr, recorded, ok = trace_request(host, "dave", COPY)
+    assert rc == 126 and "Permission denied" in stderr
+    assert ok
+
+
+def test_copy_state(host):
+    copy = host.file(COPY)
+    assert (copy.user, copy.group, copy.mode) == ("root", "debug", 0o750)
+    assert host.check_output("getcap %s", COPY) == COPY + " cap_sys_ptrace=ep"
+    assert host.run("cmp /usr/bin/strace %s", COPY).rc == 0
+
+
+def test_gdb_through_sudo_and_no_root_strace_grant(host):
+    grant = host.file("/etc/sudoers.d/debugready-gdb")
+    assert grant.mode == 0o440 and "/usr/bin/gdb" in grant.content_string
+    assert "/usr/bin/strace" not in grant.content_string
+    assert not host.file("/etc/sudoers.d/debugready-sudo").exists
+    assert host.run("sudo -n -l -U alice /usr/bin/gdb").rc == 0
+    assert host.run("sudo -n -l -U alice /usr/bin/strace").rc == 1
+    assert host.run("visudo -c").rc == 0
+    assert served(host)

@@ -1,0 +1,25 @@
+"""hardened profile: the role's own grants and copies are gone; a foreign grant stays (reported)."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import served, trace_request  # noqa: E402
+
+
+def test_managed_grants_and_copies_removed(host):
+    leftovers = host.run("ls /etc/sudoers.d/debugready-* /usr/local/bin/strace-debug").stdout
+    assert leftovers == ""
+    assert host.run("visudo -c").rc == 0
+
+
+def test_member_no_longer_traces(host):
+    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n /usr/bin/strace")
+    assert rc == 1 and recorded == "" and ok
+
+
+def test_foreign_grant_is_left_in_place(host):
+    assert host.file("/etc/sudoers.d/legacy").exists
+    rc, stderr, recorded, ok = trace_request(host, "dave", "sudo -n /usr/bin/strace")
+    assert rc == 124 and "GET / HTTP/1.1" in recorded
+    assert served(host)

@@ -1,0 +1,20 @@
+"""no_sys_ptrace: the grant exists, yet nobody can trace: the role was right to say unreachable."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import served, trace_request  # noqa: E402
+
+
+def test_container_lacks_sys_ptrace(host):
+    for line in host.file("/proc/1/status").content_string.splitlines():
+        if line.startswith("CapBnd:"):
+            assert not int(line.split()[1], 16) >> 19 & 1
+
+
+def test_even_the_granted_member_is_refused(host):
+    assert host.run("sudo -n -l -U alice /usr/bin/strace").rc == 0
+    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n /usr/bin/strace")
+    assert rc == 1 and "Operation not permitted" in stderr
+    assert ok and served(host)

@@ -1,0 +1,27 @@
+"""revert: after the service profile and a revert, the host equals what it was before."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import served, trace_request, worker_pids  # noqa: E402
+
+with open(os.path.join(os.path.dirname(__file__), "..", "state.sh")) as handle:
+    STATE = "\n".join(line for line in handle.read().splitlines() if not line.startswith("#"))
+
+
+def test_host_equals_the_state_before(host):
+    before = host.file("/root/before.txt").content_string
+    after = host.run(STATE).stdout
+    assert after == before
+
+
+def test_trace_refused_again(host):
+    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n -u www-data /usr/bin/strace")
+    assert rc == 1 and recorded == "" and ok
+
+
+def test_workers_not_dumpable_again(host):
+    for pid in worker_pids(host):
+        assert host.file("/proc/%d/environ" % pid).user == "root"
+    assert served(host)

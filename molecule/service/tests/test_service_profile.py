@@ -1,0 +1,32 @@
+"""service profile: alice traces Apache's workers as www-data only; the workers are dumpable."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import served, trace_request, worker_pids  # noqa: E402
+
+
+def test_member_traces_a_real_request_as_www_data(host):
+    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n -u www-data /usr/bin/strace")
+    assert rc == 124, stderr
+    assert "GET / HTTP/1.1" in recorded
+    assert ok
+
+
+def test_no_root_path(host):
+    assert host.run("sudo -n -l -U alice /usr/bin/strace").rc == 1
+    assert host.run("sudo -n -l -U alice -u www-data /usr/bin/strace").rc == 0
+    rc, stderr, recorded, ok = trace_request(host, "dave", "sudo -n -u www-data /usr/bin/strace")
+    assert rc == 1 and ok
+
+
+def test_workers_dumpable_through_coredumpdirectory(host):
+    conf = host.file("/etc/apache2/conf-enabled/debugready-coredump.conf")
+    assert "CoreDumpDirectory /var/lib/debugready/cores" in conf.content_string
+    pids = worker_pids(host)
+    assert pids
+    for pid in pids:
+        # task_dump_owner(): a dumpable www-data process's /proc files belong to www-data.
+        assert host.file("/proc/%d/environ" % pid).user == "www-data"
+    assert served(host)
