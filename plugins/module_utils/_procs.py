@@ -119,17 +119,20 @@ def list_pids(root="/"):
     return sorted(int(n) for n in names if n.isdigit())
 
 
-def find_by_name(name, root="/"):
-    """PIDs whose comm (the name ps shows, 15 characters at most) equals `name`."""
+def find_by_name(name, root="/", euid=None):
+    """PIDs whose comm (the name ps shows, 15 characters at most) equals `name`, optionally of one effective uid."""
     wanted = name[:15]
     found = []
     for pid in list_pids(root):
         try:
             comm = _read(root, pid, "comm").strip()
+            if comm != wanted:
+                continue
+            if euid is not None and _ints(parse_status(_read(root, pid, "status")).get("Uid"))[1:2] != [euid]:
+                continue
         except (OSError, ProcessGone):
             continue
-        if comm == wanted:
-            found.append(pid)
+        found.append(pid)
     return found
 
 

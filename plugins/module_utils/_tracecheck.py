@@ -37,13 +37,14 @@ def _describe_target(pid, root="/"):
     return target
 
 
-def resolve_targets(pids=None, process=None, root="/"):
-    """[(pid, target dict or None)] for the PIDs given, or every process named `process`."""
+def resolve_targets(pids=None, process=None, root="/", process_user=None):
+    """[(pid, target dict or None)] for the PIDs given, or every process named `process` (of `process_user`)."""
     if process is not None:
-        pids = _procs.find_by_name(process, root)
+        euid = _accounts.resolve(process_user)["uid"] if process_user else None
+        pids = _procs.find_by_name(process, root, euid)
         if not pids:
-            raise TraceCheckError("no process named %r is running (names are matched against /proc/PID/comm)"
-                                  % process)
+            raise TraceCheckError("no process named %r%s is running (names are matched against /proc/PID/comm)"
+                                  % (process, " of user %s" % process_user if process_user else ""))
     return [(pid, _describe_target(pid, root)) for pid in pids]
 
 
@@ -207,7 +208,10 @@ def check(params, run, in_check_mode=False, root="/"):
         sudo_path = _tools.find_tool("sudo", root)
         if sudo_path is None:
             raise TraceCheckError("via: sudo, but sudo is not installed")
-    pairs = resolve_targets(params.get("pid"), params.get("process"), root)
+    try:
+        pairs = resolve_targets(params.get("pid"), params.get("process"), root, params.get("process_user"))
+    except _accounts.AccountError as exc:
+        raise TraceCheckError("process_user: %s" % exc)
     snapshot = _hoststate.gather(root=root, sections=("yama", "lsm", "sudoers"), run=run, validate_sudoers=False,
                                  tool_versions=False)
     self_proc = _procs.describe("self", root)

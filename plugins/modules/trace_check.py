@@ -50,6 +50,9 @@ options:
   process:
     description: A process name (as in C(/proc/PID/comm), e.g. V(apache2) or V(httpd)); every matching process is a target.
     type: str
+  process_user:
+    description: With O(process), only the processes running as this user (effective uid), e.g. Apache's workers.
+    type: str
   via:
     description:
       - How the user runs the tool. V(direct) runs it as the user; V(sudo) runs it through sudo as O(runas);
@@ -259,6 +262,7 @@ def main():
             user=dict(type="str", required=True),
             pid=dict(type="list", elements="int"),
             process=dict(type="str"),
+            process_user=dict(type="str"),
             via=dict(type="str", choices=list(_tracecheck.VIAS), default="direct"),
             runas=dict(type="str", default="root"),
             filecap_path=dict(type="path"),
@@ -271,6 +275,7 @@ def main():
         mutually_exclusive=[("pid", "process")],
         required_one_of=[("pid", "process")],
         required_if=[("via", "filecap", ("filecap_path",))],
+        required_by={"process_user": "process"},
         supports_check_mode=True,
     )
     params = module.params

@@ -35,6 +35,8 @@ def run_module(capsys, args):
     ({"user": "root", "pid": [1], "tool": "gdb", "probe": True}, "probe: true supports strace only"),
     ({"user": "root", "pid": [1], "probe_timeout": 100}, "probe_timeout must be between 0.5 and 30"),
     ({"user": "root", "pid": [1], "runas": "nobody"}, "runas applies only with via: sudo"),
+    ({"user": "root", "pid": [1], "process_user": "root"}, "missing parameter(s) required by 'process_user': process"),
+    ({"user": "root", "process": "init-xyz", "process_user": "no-such-user-xyz"}, "process_user: user 'no-such-user-xyz'"),
 ])
 def test_bad_input(capsys, args, message):
     result = run_module(capsys, args)
