@@ -21,7 +21,9 @@ _req_hash="$({ cat "$REPO"/tests/requirements*.txt 2>/dev/null || true; } | sha2
 VENV="$CACHE/venv-$_req_hash"
 unset _req_hash
 
-COLLECTIONS_ROOT="$CACHE/collections"
+# One collections path (and sanity tree) per checkout, so two checkouts can be tested at once.
+CHECKOUT_ID="$(printf '%s' "$REPO" | sha256sum | cut -c1-12)"
+COLLECTIONS_ROOT="$CACHE/collections/$CHECKOUT_ID"
 COLLECTION_DIR="$COLLECTIONS_ROOT/ansible_collections/debugready/ptrace"
 mkdir -p "$(dirname "$COLLECTION_DIR")"
 if [ -e "$COLLECTION_DIR" ] && [ ! -L "$COLLECTION_DIR" ]; then
@@ -138,7 +140,7 @@ timed() {
 # Copied: what git tracks plus untracked files that are not ignored (or, outside git,
 # everything but caches and outputs). Deleted files disappear from the copy too.
 sanity_tree() {
-  local dest="$CACHE/sanity/ansible_collections/debugready/ptrace"
+  local dest="$CACHE/sanity/$CHECKOUT_ID/ansible_collections/debugready/ptrace"
   "$DEBUGREADY_PYTHON" - "$REPO" "$dest" <<'PY'
 import os, shutil, subprocess, sys
 repo, dest = sys.argv[1], sys.argv[2]
