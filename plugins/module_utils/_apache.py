@@ -12,8 +12,9 @@ CoreDumpDirectory is configured; without it the workers are not dumpable.
 from __future__ import annotations
 
 import glob
-import os
 import re
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths
 
 APACHE_NAMES = ("apache2", "httpd")
 CONFIG_GLOBS = (
@@ -24,21 +25,17 @@ CONFIG_GLOBS = (
 _DIRECTIVE = re.compile(r"^\s*CoreDumpDirectory\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-def _host(root, path):
-    return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
-
-
 def coredump_directory(root="/"):
     """(directory or None, config file or None) of the first CoreDumpDirectory found."""
     for pattern in CONFIG_GLOBS:
-        for path in sorted(glob.glob(_host(root, pattern))):
+        for path in sorted(glob.glob(_paths.host_path(root, pattern))):
             try:
                 with open(path, "r") as handle:
                     match = _DIRECTIVE.search(handle.read())
             except (OSError, UnicodeDecodeError):
                 continue
             if match:
-                logical = path if root in ("", "/") else "/" + os.path.relpath(path, root)
+                logical = _paths.logical_path(root, path)
                 return match.group(1).strip('"'), logical
     return None, None
 

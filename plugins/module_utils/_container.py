@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths
+
 ENGINES = ("podman", "docker", "lxc", "kubernetes", "systemd-nspawn", "containerd", "crio", "wsl")
-
-
-def _path(root, path):
-    return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
 
 
 def _read(root, path, binary=False):
     try:
-        with open(_path(root, path), "rb") as handle:
+        with open(_paths.host_path(root, path), "rb") as handle:
             data = handle.read()
     except OSError:
         return None
@@ -37,9 +35,9 @@ def _environ_container(root):
 
 def detect(root="/"):
     """{"detected", "engine", "evidence"}: the first clear sign wins, in this order."""
-    if os.path.exists(_path(root, "/run/.containerenv")):
+    if os.path.exists(_paths.host_path(root, "/run/.containerenv")):
         return {"detected": True, "engine": "podman", "evidence": "/run/.containerenv"}
-    if os.path.exists(_path(root, "/.dockerenv")):
+    if os.path.exists(_paths.host_path(root, "/.dockerenv")):
         return {"detected": True, "engine": "docker", "evidence": "/.dockerenv"}
     marker = (_read(root, "/run/systemd/container") or "").strip()
     if marker:

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _sysctl
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sysctl
 
 YAMA_KEY = "kernel.yama.ptrace_scope"
 YAMA_LOCKED = 3
 
 
-def _path(root, path):
-    return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
-
-
 def _read(root, path):
     try:
-        with open(_path(root, path), "r") as handle:
+        with open(_paths.host_path(root, path), "r") as handle:
             return handle.read().strip()
     except (OSError, UnicodeDecodeError):
         return None

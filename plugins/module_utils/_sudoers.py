@@ -22,6 +22,8 @@ import os
 import re
 import stat
 
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths
+
 MAIN_FILE = "/etc/sudoers"
 PTRACE_TOOLS = ("strace", "ltrace", "gdb", "gdbserver", "perf")
 ALIAS_TYPES = {"User_Alias": "user", "Runas_Alias": "runas", "Host_Alias": "host",
@@ -50,10 +52,6 @@ class SudoersSyntaxError(SudoersError):
 
 
 # --- files -----------------------------------------------------------------------
-
-def _host_path(root, path):
-    return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
-
 
 def skip_reason_for_name(name):
     """Why sudo's includedir silently skips a file name, or None."""
@@ -421,7 +419,7 @@ def load_tree(root="/", main=MAIN_FILE, hostname=None):
     """Read the sudoers tree under `root` as sudo would. Never raises for host state."""
     tree = Tree()
     seen = set()
-    if not os.path.lexists(_host_path(root, main)):
+    if not os.path.lexists(_paths.host_path(root, main)):
         tree.skipped.append({"path": main, "reason": "missing", "included_from": None, "line": None})
         return tree
     _read_file(tree, root, main, [], None, None, seen, hostname)
@@ -436,7 +434,7 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
         return skip("include_loop")
     if len(stack) >= MAX_INCLUDE_DEPTH:
         return skip("include_too_deep")
-    host = _host_path(root, path)
+    host = _paths.host_path(root, path)
     try:
         st = os.stat(host)
     except OSError:
@@ -479,7 +477,7 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
 
 def _read_dir(tree, root, directory, stack, included_from, include_line, seen, hostname):
     try:
-        names = sorted(os.listdir(_host_path(root, directory)))
+        names = sorted(os.listdir(_paths.host_path(root, directory)))
     except OSError:
         tree.skipped.append({"path": directory, "reason": "missing", "included_from": included_from,
                              "line": include_line})
@@ -490,7 +488,7 @@ def _read_dir(tree, root, directory, stack, included_from, include_line, seen, h
         if reason is None:
             # Measured: sudo silently passes over directories and dangling symlinks here.
             try:
-                if not stat.S_ISREG(os.stat(_host_path(root, path)).st_mode):
+                if not stat.S_ISREG(os.stat(_paths.host_path(root, path)).st_mode):
                     reason = "not_regular_file"
             except OSError:
                 reason = "not_regular_file"

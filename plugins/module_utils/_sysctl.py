@@ -21,6 +21,8 @@ import errno
 import fnmatch
 import os
 
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths
+
 DIRECTORIES = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
 SYSCTL_CONF = "/etc/sysctl.conf"
 SYSTEMD_SYSCTL_BINARIES = ("/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl")
@@ -97,15 +99,11 @@ def parse_text(text, path="<string>"):
     return assignments, malformed
 
 
-def _host_path(root, path):
-    return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
-
-
 def _resolve(root, path):
     """Follow symlinks of `path` inside `root`. Returns (host path or None, points_to_dev_null)."""
     current = path
     for dummy in range(_MAX_LINKS):
-        host = _host_path(root, current)
+        host = _paths.host_path(root, current)
         if not os.path.islink(host):
             return (host if os.path.exists(host) else None), False
         target = os.readlink(host)
@@ -145,7 +143,7 @@ def list_files(root="/", applier="systemd_sysctl", pending=None):
     masked = []
     seen_dirs = set()
     for directory in DIRECTORIES:
-        host_dir = _host_path(root, directory)
+        host_dir = _paths.host_path(root, directory)
         # With merged /usr, /lib/sysctl.d is /usr/lib/sysctl.d: read each directory once.
         real = os.path.realpath(host_dir)
         if real in seen_dirs:
@@ -247,13 +245,13 @@ def resolve(key, root="/", applier="systemd_sysctl", cache=None, pending=None):
 def boot_applier(root="/"):
     """The applier that sets values at boot: systemd-sysctl where it is installed."""
     for binary in SYSTEMD_SYSCTL_BINARIES:
-        if os.path.exists(_host_path(root, binary)):
+        if os.path.exists(_paths.host_path(root, binary)):
             return "systemd_sysctl"
     return "sysctl_system"
 
 
 def runtime_path(key, root="/"):
-    return _host_path(root, "/proc/sys/" + normalize_key(key))
+    return _paths.host_path(root, "/proc/sys/" + normalize_key(key))
 
 
 def read_runtime(key, root="/"):

@@ -17,7 +17,7 @@ import errno
 import os
 import re
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _sysctl
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sysctl
 
 ETC_DIR = "/etc/sysctl.d"
 DEFAULT_NAME = "99-debugready-ptrace-scope.conf"
@@ -47,7 +47,7 @@ def check_file(path):
 
 def managed_files(root="/"):
     """Files in /etc/sysctl.d that this module wrote (first line is the marker)."""
-    directory = _sysctl._host_path(root, ETC_DIR)
+    directory = _paths.host_path(root, ETC_DIR)
     found = []
     try:
         names = sorted(os.listdir(directory))

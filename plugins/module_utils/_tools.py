@@ -13,7 +13,7 @@ import pwd
 import re
 import stat
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _caps
+from ansible_collections.debugready.ptrace.plugins.module_utils import _caps, _paths
 
 SEARCH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 DEFAULT_TOOLS = ("strace", "gdb", "ltrace", "perf")
@@ -22,10 +22,6 @@ DEFAULT_SCAN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin
 VERSION_ARGS = {"strace": ["-V"], "ltrace": ["-V"], "gdb": ["--version"], "perf": ["--version"]}
 TOOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
 _VERSION = re.compile(r"(\d+(?:\.\d+)+(?:p\d+)?(?:[-~+][0-9A-Za-z.]+)?)")
-
-
-def host_path(root, path):
-    return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
 
 
 def _name(lookup, number):
@@ -37,7 +33,7 @@ def _name(lookup, number):
 
 def file_info(path, root="/"):
     """Mode, owner and capabilities of one file, in the shape the facts report."""
-    st = os.stat(host_path(root, path))
+    st = os.stat(_paths.host_path(root, path))
     info = {
         "path": path,
         "mode": "%04o" % stat.S_IMODE(st.st_mode),
@@ -51,7 +47,7 @@ def file_info(path, root="/"):
         "caps_error": None,
     }
     try:
-        caps = _caps.read_file_caps(host_path(root, path))
+        caps = _caps.read_file_caps(_paths.host_path(root, path))
     except _caps.CapsFormatError as exc:
         info["caps_error"] = str(exc)
         return info
@@ -69,7 +65,7 @@ def find_tool(name, root="/"):
     """The first executable regular file called `name` in the standard directories."""
     seen = set()
     for directory in SEARCH_DIRS:
-        candidate = host_path(root, directory + "/" + name)
+        candidate = _paths.host_path(root, directory + "/" + name)
         try:
             real = os.path.realpath(candidate)
             st = os.stat(candidate)
@@ -110,7 +106,7 @@ def scan_ptrace_files(directories, root="/", max_files=200000):
     seen_dirs = set()
     count = 0
     for directory in directories:
-        top = host_path(root, directory)
+        top = _paths.host_path(root, directory)
         real = os.path.realpath(top)
         if real in seen_dirs:
             continue
@@ -131,20 +127,14 @@ def scan_ptrace_files(directories, root="/", max_files=200000):
                         continue
                     caps = _caps.read_file_caps(full)
                 except _caps.CapsFormatError as exc:
-                    problems.append({"path": _logical(root, full), "problem": str(exc)})
+                    problems.append({"path": _paths.logical_path(root, full), "problem": str(exc)})
                     continue
                 except OSError as exc:
-                    problems.append({"path": _logical(root, full), "problem": os.strerror(exc.errno or 0)})
+                    problems.append({"path": _paths.logical_path(root, full), "problem": os.strerror(exc.errno or 0)})
                     continue
                 if caps is None or not caps.has(_caps.CAP_SYS_PTRACE):
                     continue
-                info = file_info(_logical(root, full), root)
+                info = file_info(_paths.logical_path(root, full), root)
                 found.append(dict((k, info[k]) for k in ("path", "caps", "mode", "owner", "group",
                                                          "world_executable")))
     return found, problems
-
-
-def _logical(root, host):
-    if root in ("", "/"):
-        return host
-    return "/" + os.path.relpath(host, root)

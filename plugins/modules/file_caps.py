@@ -23,17 +23,14 @@ description:
   - B(A tool holding CAP_SYS_PTRACE is root-equivalent for whoever can run it.)
 author:
   - debugready.ptrace maintainers (@debugready)
+extends_documentation_fragment:
+  - debugready.ptrace.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
     details: Linux, on a filesystem with security extended attributes.
 options:
   path:

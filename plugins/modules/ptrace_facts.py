@@ -25,21 +25,18 @@ description:
   - Returns only RV(ansible_facts.ptrace) and never changes the host.
 author:
   - debugready.ptrace maintainers (@debugready)
+extends_documentation_fragment:
+  - debugready.ptrace.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads the host.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
     details: Linux only.
 options:
   gather_subset:

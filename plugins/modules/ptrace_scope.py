@@ -24,18 +24,15 @@ description:
     is written and the result says why and what to do instead (O(on_unsupported)).
 author:
   - debugready.ptrace maintainers (@debugready)
+extends_documentation_fragment:
+  - debugready.ptrace.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: The diff is the persisted file.
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
     details: Linux with the Yama LSM.
 options:
   state:

@@ -27,18 +27,15 @@ description:
     writes such a grant.
 author:
   - debugready.ptrace maintainers (@debugready)
+extends_documentation_fragment:
+  - debugready.ptrace.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode the candidate is still validated on a mirror of the tree; nothing live changes.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
     details: Needs sudo 1.8.20 or newer for O(not_after) (sudo-rs has no date limits).
 options:
   name:

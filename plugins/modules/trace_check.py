@@ -25,18 +25,15 @@ description:
   - Never changes the host.
 author:
   - debugready.ptrace maintainers (@debugready)
+extends_documentation_fragment:
+  - debugready.ptrace.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module changes nothing; a probe is an observation and runs in check mode unless O(probe_in_check_mode=false).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
     details: Linux only. The probe needs C(timeout) (coreutils) and C(setpriv) (util-linux).
 options:
   user:
