@@ -115,3 +115,34 @@ def test_tool_facts_runs_version_only_when_asked(tree):
     assert calls == [["/usr/bin/strace", "-V"]]
     assert facts["version"] == "6.1" and facts["mode"] == "0750" and facts["world_executable"] is False
     assert _tools.tool_facts("strace", str(tree))["version"] is None
+
+
+def test_apache_roles_and_coredump_directory(tree):
+    from ansible_collections.debugready.ptrace.plugins.module_utils import _apache
+    procs = [{"pid": 1, "ppid": 0, "comm": "apache2"}, {"pid": 9, "ppid": 1, "comm": "apache2"},
+             {"pid": 10, "ppid": 1, "comm": "apache2"}, {"pid": 11, "ppid": 1, "comm": "sh"}]
+    assert _apache.roles(procs) == {1: "master", 9: "worker", 10: "worker"}
+    assert _apache.coredump_directory(str(tree)) == (None, None)
+    tree.write("/etc/apache2/apache2.conf", "# CoreDumpDirectory /nope\nServerName x\n")
+    assert _apache.coredump_directory(str(tree)) == (None, None)
+    tree.write("/etc/apache2/conf-enabled/cores.conf", '  coredumpdirectory "/var/cores"\n')
+    assert _apache.coredump_directory(str(tree)) == ("/var/cores", "/etc/apache2/conf-enabled/cores.conf")
+
+
+def test_find_by_name_and_user(tree):
+    for pid, comm, uid in ((1, "apache2", 0), (9, "apache2", 33), (12, "apache2-longer-than-15", 33), (13, "sh", 33)):
+        tree.write("/proc/%d/comm" % pid, comm[:15] + "\n")
+        tree.write("/proc/%d/status" % pid, "Name:\t%s\nUid:\t%d\t%d\t%d\t%d\n" % (comm[:15], uid, uid, uid, uid))
+    assert _procs.find_by_name("apache2", str(tree)) == [1, 9]
+    assert _procs.find_by_name("apache2", str(tree), euid=33) == [9]
+    assert _procs.find_by_name("apache2-longer-than-15", str(tree)) == [12]
+
+
+def test_mount_options_pick_the_longest_mount_point(tree):
+    tree.write("/proc/self/mountinfo",
+               "22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+               "30 22 0:25 / /mnt/nosuid rw,nosuid,relatime shared:9 - tmpfs tmpfs rw,size=1k\n"
+               "31 22 0:26 / /mnt/nosuid\\040x rw,relatime - tmpfs tmpfs rw\n")
+    assert "nosuid" in _procs.mount_options("/mnt/nosuid/strace", str(tree))
+    assert "nosuid" not in _procs.mount_options("/usr/bin/strace", str(tree))
+    assert "nosuid" not in _procs.mount_options("/mnt/nosuid x/strace", str(tree))
