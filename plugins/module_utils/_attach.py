@@ -50,7 +50,7 @@ def listing_nopasswd(text, tool_path, runas="root"):
     name = tool_path.rsplit("/", 1)[-1]
     for entry in listing_entries(text):
         try:
-            specs = _sudoers._parse_cmnd_list(_sudoers._Cursor(_sudoers.tokenize(entry)))
+            specs = _sudoers.parse_command_specs(entry)
         except _sudoers.SudoersSyntaxError:
             continue
         for spec in specs:

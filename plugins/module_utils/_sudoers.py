@@ -313,6 +313,11 @@ def _tag_setting(tag):
     return tag, True
 
 
+def parse_command_specs(text):
+    """The Cmnd_Spec_List of a rule or of a `sudo -l` entry, e.g. '(root) NOPASSWD: /usr/bin/strace, /bin/id'."""
+    return _parse_cmnd_list(_Cursor(tokenize(text)))
+
+
 def parse_user_spec(text, source="<string>", line=0):
     cur = _Cursor(tokenize(text))
     users = _parse_items(cur, ("=",))

@@ -148,13 +148,11 @@ def existing_not_after(content):
         return None
 
 
-def includes_dropin_dir(tree):
-    """Whether sudo reads /etc/sudoers.d (an #includedir/@includedir of it was followed)."""
-    return any(os.path.dirname(path) == DROPIN_DIR for path in tree.files) or any(
-        s.get("path", "").startswith(DROPIN_DIR + "/") for s in tree.skipped)
+def is_duration(value):
+    return _DURATION.match(str(value).strip()) is not None
 
 
-def _has_includedir(root="/"):
+def has_includedir(root="/"):
     main = os.path.join(root, "etc/sudoers") if root not in ("", "/") else "/etc/sudoers"
     try:
         with open(main, "r") as handle:

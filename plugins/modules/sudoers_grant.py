@@ -169,8 +169,7 @@ def desired_content(params, previous_text, now, check_mode=False):
     if params["not_after"]:
         not_after = _sudoers_write.parse_not_after(params["not_after"], now)
         current = _sudoers_write.existing_not_after(previous_text)
-        is_duration = _sudoers_write._DURATION.match(params["not_after"].strip()) is not None
-        if is_duration and current is not None and current > now and not params["renew"]:
+        if _sudoers_write.is_duration(params["not_after"]) and current is not None and current > now and not params["renew"]:
             not_after = current  # keep the open window
         if not_after <= now:
             raise _sudoers_write.SudoersInputError("not_after %s is in the past" % params["not_after"])
@@ -207,7 +206,7 @@ def main():
         if visudo is None:
             module.fail_json(msg="sudo is not installed on this host (no visudo found)")
         tree = _sudoers.load_tree(hostname=socket.gethostname())
-        if not _sudoers_write._has_includedir():
+        if not _sudoers_write.has_includedir():
             module.fail_json(msg="/etc/sudoers has no '@includedir /etc/sudoers.d' (or #includedir): a drop-in "
                                  "there would be ignored. Add the directive first.")
         previous = _fileio.read_bytes(path)
