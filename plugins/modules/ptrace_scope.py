@@ -150,7 +150,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _hoststate, _lsm, _sysctl_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _hoststate, _lsm, _sysctl, _sysctl_write
 
 KEY = _lsm.YAMA_KEY
 
@@ -210,7 +210,10 @@ def main():
 
     facts = _hoststate.gather(sections=("yama", "container"))
     yama = facts["yama"]
-    before = {"runtime": yama["scope"], "boot": _sysctl_write.boot_state(KEY)}
+    # gather() already resolved both appliers: reuse it rather than reading the files again.
+    before = {"runtime": yama["scope"],
+              "boot": dict((applier, {"value": yama["boot"][applier]["value"], "source": yama["boot"][applier]["source"]})
+                           for applier in _sysctl.APPLIERS)}
     result = dict(changed=False, before=before, after=before, target=None, file=None, reboot_required=False)
     reason = unsupported_reason(facts)
     files_only = params["apply"] == "persistent" or (params["state"] == "absent" and params["value"] is None)
