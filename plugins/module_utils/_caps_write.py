@@ -122,6 +122,12 @@ def copy_state(path):
     return {"sha256": sha256(path), "mode": stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid}
 
 
+def copy_matches(state, source_hash, mode, uid, gid):
+    """Whether an existing copy (copy_state) has the source's content, this mode and this owner."""
+    return state is not None and (state["sha256"], state["mode"], state["uid"], state["gid"]) == (
+        source_hash, mode, uid, gid)
+
+
 def write_copy(source, path, mode, uid, gid, caps):
     """Copy source to path atomically with owner, mode and capabilities already on the temp file."""
     xattrs = {_caps.XATTR_NAME: _caps.encode(caps)} if caps is not None else None

@@ -152,6 +152,31 @@ def is_duration(value):
     return _DURATION.match(str(value).strip()) is not None
 
 
+def desired_content(params, previous_text, now, allow_missing_commands=False):
+    """(content, rule, not_after) of a state=present grant; raises SudoersInputError.
+
+    `params` holds principals, commands, runas, nopasswd, not_after, renew and log_output as the
+    sudoers_grant module takes them. A duration keeps the window already open in `previous_text`.
+    """
+    principals = [check_principal(p) for p in params["principals"] or []]
+    # In check mode (and when judging compliance) a command may not be installed yet: a play installs it first.
+    commands = [check_command(c, must_exist=not allow_missing_commands) for c in params["commands"] or []]
+    if not principals or not commands:
+        raise SudoersInputError("state=present needs at least one principal and one command")
+    runas = check_runas(params["runas"])
+    not_after = None
+    if params["not_after"]:
+        not_after = parse_not_after(params["not_after"], now)
+        current = existing_not_after(previous_text)
+        if is_duration(params["not_after"]) and current is not None and current > now \
+                and not params.get("renew"):
+            not_after = current  # keep the open window
+        if not_after <= now:
+            raise SudoersInputError("not_after %s is in the past" % params["not_after"])
+    content = render(principals, commands, runas, params["nopasswd"], not_after, params["log_output"])
+    return content, content.splitlines()[-1], not_after
+
+
 def has_includedir(root="/"):
     main = os.path.join(root, "etc/sudoers") if root not in ("", "/") else "/etc/sudoers"
     try:

@@ -17,7 +17,7 @@ import errno
 import os
 import re
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sysctl
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _paths, _sysctl
 
 ETC_DIR = "/etc/sysctl.d"
 DEFAULT_NAME = "99-debugready-ptrace-scope.conf"
@@ -93,6 +93,50 @@ def boot_state(key, root="/", pending=None):
         resolution = _sysctl.resolve(key, root, applier, pending=pending)
         state[applier] = {"value": resolution.value, "source": resolution.source}
     return state
+
+
+def desired_scope(value, minimum, maximum, current):
+    """The scope to converge to: `value` when given, else `current` clamped into minimum..maximum."""
+    if value is not None:
+        return value
+    scope = current if current is not None else minimum if minimum is not None else 0
+    if minimum is not None and scope < minimum:
+        scope = minimum
+    if maximum is not None and scope > maximum:
+        scope = maximum
+    return scope
+
+
+class PersistPlan(object):
+    """What persisting `key` needs: `pending` maps each file to write to its text, each to remove to None."""
+
+    def __init__(self, path, content, previous, pending):
+        self.path = path
+        self.content = content
+        self.previous = previous
+        self.pending = pending
+
+
+def plan_persist(key, value, chosen_file=None, root="/"):
+    """The files to change so that `value` (None: no managed setting at all) wins at boot.
+
+    Raises SysctlInputError when `chosen_file` exists and is not ours.
+    """
+    managed = managed_files(root)
+    if value is None:
+        return PersistPlan(None, None, None, dict((stale, None) for stale in managed))
+    path = chosen_file or choose_file(key, root, ignore=managed)
+    content = render(key, value)
+    previous = _fileio.read_bytes(_paths.host_path(root, path))
+    if previous is not None and chosen_file and MARKER not in previous.decode("utf-8", "replace"):
+        raise SysctlInputError("%s exists and was not written by this module; refusing to overwrite it" % path)
+    pending = {}
+    if previous is None or previous.decode("utf-8", "replace") != content:
+        pending[path] = content
+    for stale in managed:
+        if stale != path:
+            pending[stale] = None  # an older choice of name that no longer sorts last
+    return PersistPlan(path, content, previous, pending)
 
 
 def write_runtime(key, value, root="/"):

@@ -19,10 +19,39 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import (
 )
 
 VIAS = ("direct", "sudo", "filecap")
+NEEDED_SECTIONS = ("yama", "lsm", "sudoers")
 
 
 class TraceCheckError(Exception):
     """Bad input: the module turns it into fail_json without touching anything."""
+
+
+class NoTargets(TraceCheckError):
+    """No process matched: a fact about the host rather than a mistake in the request."""
+
+
+def validate(params):
+    """Checks of a request that need no host; raises TraceCheckError."""
+    if params.get("pid") is not None and params.get("process") is not None:
+        raise TraceCheckError("pid and process are mutually exclusive")
+    if params.get("pid") is None and params.get("process") is None:
+        raise TraceCheckError("one of pid or process is required")
+    if params.get("pid") is not None and (not params["pid"] or any(p <= 0 for p in params["pid"])):
+        raise TraceCheckError("pid must be a non-empty list of positive process IDs")
+    timeout = params.get("probe_timeout", 2)
+    if not 0.5 <= timeout <= 30:
+        raise TraceCheckError("probe_timeout must be between 0.5 and 30 seconds, got %s" % timeout)
+    via = params.get("via", "direct")
+    if via not in VIAS:
+        raise TraceCheckError("via must be one of %s, got %r" % (", ".join(VIAS), via))
+    if via == "filecap" and not params.get("filecap_path"):
+        raise TraceCheckError("via is filecap but filecap_path is missing")
+    if params.get("filecap_path") is not None and not params["filecap_path"].startswith("/"):
+        raise TraceCheckError("filecap_path must be an absolute path, got %s" % params["filecap_path"])
+    if via != "sudo" and (params.get("runas") or "root") != "root":
+        raise TraceCheckError("runas applies only with via: sudo")
+    if params.get("process_user") and params.get("process") is None:
+        raise TraceCheckError("process_user needs process")
 
 
 def _describe_target(pid, root="/"):
@@ -43,8 +72,8 @@ def resolve_targets(pids=None, process=None, root="/", process_user=None):
         euid = _accounts.resolve(process_user)["uid"] if process_user else None
         pids = _procs.find_by_name(process, root, euid)
         if not pids:
-            raise TraceCheckError("no process named %r%s is running (names are matched against /proc/PID/comm)"
-                                  % (process, " of user %s" % process_user if process_user else ""))
+            raise NoTargets("no process named %r%s is running (names are matched against /proc/PID/comm)"
+                            % (process, " of user %s" % process_user if process_user else ""))
     return [(pid, _describe_target(pid, root)) for pid in pids]
 
 
@@ -189,9 +218,12 @@ def apache_summary(targets, root="/"):
     }
 
 
-def check(params, run, in_check_mode=False, root="/"):
-    """The trace_check result, or TraceCheckError for bad input."""
-    via = params["via"]
+def check(params, run, in_check_mode=False, root="/", snapshot=None):
+    """The trace_check result, or TraceCheckError for bad input.
+
+    `snapshot` is a gather() result with yama, lsm and sudoers when the caller has one already.
+    """
+    via = params.get("via", "direct")
     try:
         account = _accounts.resolve(params["user"])
         runas_account = _accounts.resolve(params.get("runas") or "root")
@@ -212,8 +244,9 @@ def check(params, run, in_check_mode=False, root="/"):
         pairs = resolve_targets(params.get("pid"), params.get("process"), root, params.get("process_user"))
     except _accounts.AccountError as exc:
         raise TraceCheckError("process_user: %s" % exc)
-    snapshot = _hoststate.gather(root=root, sections=("yama", "lsm", "sudoers"), run=run, validate_sudoers=False,
-                                 tool_versions=False)
+    if snapshot is None:
+        snapshot = _hoststate.gather(root=root, sections=NEEDED_SECTIONS, run=run, validate_sudoers=False,
+                                     tool_versions=False)
     self_proc = _procs.describe("self", root)
     tracer, tracer_info = build_tracer(account, via, runas_account, tool_path, self_proc, root)
     targets = [pair[1] for pair in pairs]

@@ -187,8 +187,7 @@ def main():
             wanted = _caps_write.desired(current if params["state"] != "exact" else None, params["capabilities"],
                                          params["flags"], params["state"])
             source_hash = _caps_write.sha256(source)
-            copy_needed = state is None or (state["sha256"], state["mode"], state["uid"], state["gid"]) != (
-                source_hash, mode, uid, gid)
+            copy_needed = not _caps_write.copy_matches(state, source_hash, mode, uid, gid)
         if wanted is not None and wanted.has(_caps.CAP_SYS_PTRACE) and mode & 0o001 \
                 and not params["allow_world_executable"]:
             module.fail_json(msg="refusing: %s would hold CAP_SYS_PTRACE with mode %04o, executable by every user, "

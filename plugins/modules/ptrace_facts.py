@@ -72,6 +72,209 @@ options:
       - Run C(visudo -c) to validate the whole sudoers tree (needs root).
     type: bool
     default: true
+  trace:
+    description:
+      - Answer "can this user trace these processes?" in the same call, as M(debugready.ptrace.trace_check)
+        would, for each entry. The verdicts are returned in RV(ansible_facts.ptrace.trace).
+      - A host where an entry cannot be answered (no such user or process here) gets an C(error) in that
+        entry, so one fleet run reports every host.
+      - Adds the C(yama), C(lsm) and C(sudoers) sections to O(gather_subset).
+    type: list
+    elements: dict
+    suboptions:
+      user:
+        description: The user who would trace (name or uid).
+        type: str
+        required: true
+      pid:
+        description: Target process IDs. Exactly one of O(trace[].pid) and O(trace[].process) is required.
+        type: list
+        elements: int
+      process:
+        description: Every process with this name (C(/proc/PID/comm)).
+        type: str
+      process_user:
+        description: Only the processes of O(trace[].process) running as this user.
+        type: str
+      via:
+        description: How the user runs the tool, as in M(debugready.ptrace.trace_check).
+        type: str
+        choices: [direct, sudo, filecap]
+        default: direct
+      runas:
+        description: The C(sudo -u) user with O(trace[].via=sudo).
+        type: str
+        default: root
+      filecap_path:
+        description: The capability-carrying tool with O(trace[].via=filecap).
+        type: path
+      tool:
+        description: The tool (name or absolute path).
+        type: str
+        default: strace
+      probe:
+        description:
+          - Also attach a real strace as the user (for O(trace[].probe_timeout) seconds per process) and
+            compare with the prediction. Takes time; off by default.
+        type: bool
+        default: false
+      probe_timeout:
+        description: Seconds each probe stays attached.
+        type: float
+        default: 2
+      sudo_interactive:
+        description: Accept a sudo rule that asks for a password.
+        type: bool
+        default: false
+  policy:
+    description:
+      - A declared state to compare the host with, without changing it. The result, in
+        RV(ansible_facts.ptrace.policy), says per component whether the converge modules would change
+        anything (the same planning code decides), so a caller can skip every task of a compliant host.
+      - This is what the M(debugready.ptrace.debug_access) role passes; most users do not need it.
+      - Adds the C(yama) and C(container) sections to O(gather_subset).
+    type: dict
+    suboptions:
+      state:
+        description: V(present) compares with the declared state, V(absent) with its removal.
+        type: str
+        choices: [present, absent]
+        default: present
+      snapshot:
+        description: A file that must exist (V(present)) or not (V(absent)).
+        type: path
+      yama:
+        description:
+          - Yama's scope as M(debugready.ptrace.ptrace_scope) would set it with these options
+            (O(policy.yama.state=absent) means no managed C(sysctl.d) file is left).
+        type: dict
+        suboptions:
+          state:
+            description: As in M(debugready.ptrace.ptrace_scope).
+            type: str
+            choices: [present, absent]
+            default: present
+          value:
+            description: As in M(debugready.ptrace.ptrace_scope).
+            type: int
+            choices: [0, 1, 2, 3]
+          minimum:
+            description: As in M(debugready.ptrace.ptrace_scope).
+            type: int
+            choices: [0, 1, 2, 3]
+          maximum:
+            description: As in M(debugready.ptrace.ptrace_scope).
+            type: int
+            choices: [0, 1, 2, 3]
+          confirm_scope_3:
+            description: As in M(debugready.ptrace.ptrace_scope).
+            type: bool
+            default: false
+      group:
+        description: A group that must exist.
+        type: str
+      members:
+        description: Users that must be in O(policy.group).
+        type: list
+        elements: str
+        default: []
+      packages:
+        description: Tools that must be installed (looked up by name in the standard directories).
+        type: list
+        elements: str
+        default: []
+      sudoers:
+        description: Drop-ins as M(debugready.ptrace.sudoers_grant) would leave them, with its options.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: str
+            required: true
+          state:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: str
+            choices: [present, absent]
+            default: present
+          principals:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: list
+            elements: str
+          commands:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: list
+            elements: str
+          runas:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: str
+            default: root
+          nopasswd:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: bool
+            default: false
+          not_after:
+            description: As in M(debugready.ptrace.sudoers_grant); an open window of a duration is kept.
+            type: str
+          log_output:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: bool
+            default: false
+      filecap:
+        description: A capability copy as M(debugready.ptrace.file_caps) with O(debugready.ptrace.file_caps#module:source) makes it.
+        type: dict
+        suboptions:
+          source:
+            description: The packaged tool.
+            type: path
+            required: true
+          path:
+            description: The copy.
+            type: path
+            required: true
+          group:
+            description: Group owner of the copy.
+            type: str
+            default: root
+          mode:
+            description: Octal mode of the copy.
+            type: str
+            default: "0750"
+          capabilities:
+            description: Capabilities the copy must hold.
+            type: list
+            elements: str
+            default: [cap_sys_ptrace]
+          flags:
+            description: Their flags.
+            type: str
+            default: ep
+      apache_coredump:
+        description:
+          - Apache's C(CoreDumpDirectory) setting, in each of O(policy.apache_coredump.confs) whose directory
+            exists, with exactly O(policy.apache_coredump.content) (root, 0644), and the root-only (0700)
+            O(policy.apache_coredump.directory).
+        type: dict
+        suboptions:
+          confs:
+            description: Candidate configuration files.
+            type: list
+            elements: path
+            required: true
+          content:
+            description: Their content.
+            type: str
+            required: true
+          directory:
+            description: The core dump directory.
+            type: path
+            required: true
+      absent_paths:
+        description: Files or directories that must not exist.
+        type: list
+        elements: path
+        default: []
 notes:
   - Run it with O(ignore:become=true) for the full picture; as an unprivileged user, root-only files
     (most of the sudoers tree) are reported as unreadable.
@@ -98,6 +301,20 @@ EXAMPLES = r"""
       - yama
       - container
     tool_versions: false
+
+- name: Facts plus the verdict for the debug group's member on Apache's workers, in one call
+  debugready.ptrace.ptrace_facts:
+    tool_versions: false
+    trace:
+      - user: alice
+        process: apache2
+        process_user: www-data
+        via: sudo
+  become: true
+
+- name: Say who cannot trace
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.ptrace.trace | rejectattr('allowed') | map(attribute='summary') | list }}"
 
 - name: Fail on high-severity findings
   ansible.builtin.assert:
@@ -264,6 +481,31 @@ ansible_facts:
                 expired: false
                 source: /etc/sudoers.d/debug
                 line: 1
+        trace:
+          description:
+            - One entry per O(trace) request, in order, with C(request) (the request as given), C(summary) (one
+              line), and either C(error) (and C(no_targets) when no process matched) or the result
+              M(debugready.ptrace.trace_check) returns (C(allowed), C(targets), C(tracer), C(host), C(apache),
+              C(mismatches)).
+          returned: when O(trace) is given
+          type: list
+          elements: dict
+          sample:
+            - request: {user: alice, process: apache2, via: sudo}
+              allowed: true
+              summary: "alice may trace 2 apache2 process(es) via sudo"
+              targets: [{pid: 812, allowed: true, reason: allowed}]
+        policy:
+          description:
+            - C(compliant), true when the converge modules would change nothing for O(policy); C(components),
+              per component C(compliant) and a C(detail) saying what differs; C(sudoers_grants) per drop-in.
+          returned: when O(policy) is given
+          type: dict
+          sample:
+            compliant: false
+            components:
+              yama: {compliant: true, detail: runtime and boot at 1}
+              sudoers: {compliant: false, detail: "drifted: debugready-sudo"}
         findings:
           description: What a reviewer would flag, most severe first.
           returned: always
@@ -281,9 +523,88 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate, _tools
+from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate, _policy, _tools, _tracecheck
 
 COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
+SCOPES = [0, 1, 2, 3]
+TRACE_OPTIONS = dict(
+    user=dict(type="str", required=True),
+    pid=dict(type="list", elements="int"),
+    process=dict(type="str"),
+    process_user=dict(type="str"),
+    via=dict(type="str", choices=list(_tracecheck.VIAS), default="direct"),
+    runas=dict(type="str", default="root"),
+    filecap_path=dict(type="path"),
+    tool=dict(type="str", default="strace"),
+    probe=dict(type="bool", default=False),
+    probe_timeout=dict(type="float", default=2),
+    sudo_interactive=dict(type="bool", default=False),
+)
+POLICY_OPTIONS = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    snapshot=dict(type="path"),
+    yama=dict(type="dict", options=dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        value=dict(type="int", choices=SCOPES),
+        minimum=dict(type="int", choices=SCOPES),
+        maximum=dict(type="int", choices=SCOPES),
+        confirm_scope_3=dict(type="bool", default=False),
+    )),
+    group=dict(type="str"),
+    members=dict(type="list", elements="str", default=[]),
+    packages=dict(type="list", elements="str", default=[]),
+    sudoers=dict(type="list", elements="dict", default=[], options=dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        principals=dict(type="list", elements="str"),
+        commands=dict(type="list", elements="str"),
+        runas=dict(type="str", default="root"),
+        nopasswd=dict(type="bool", default=False),
+        not_after=dict(type="str"),
+        log_output=dict(type="bool", default=False),
+    )),
+    filecap=dict(type="dict", options=dict(
+        source=dict(type="path", required=True),
+        path=dict(type="path", required=True),
+        group=dict(type="str", default="root"),
+        mode=dict(type="str", default="0750"),
+        capabilities=dict(type="list", elements="str", default=["cap_sys_ptrace"]),
+        flags=dict(type="str", default="ep"),
+    )),
+    apache_coredump=dict(type="dict", options=dict(
+        confs=dict(type="list", elements="path", required=True),
+        content=dict(type="str", required=True),
+        directory=dict(type="path", required=True),
+    )),
+    absent_paths=dict(type="list", elements="path", default=[]),
+)
+
+
+def summarise(request, result):
+    """One line per trace request, for reports."""
+    what = "%s process(es) %s" % (len(result.get("targets") or []), request.get("process") or "")
+    if "error" in result:
+        return "%s: %s" % (request["user"], result["error"])
+    if result["allowed"]:
+        return "%s may trace %s via %s" % (request["user"], what.strip(), request["via"])
+    reasons = sorted(set(t["reason"] for t in result["targets"] if not t["allowed"]))
+    return "%s may not trace %s via %s: %s" % (request["user"], what.strip(), request["via"], ", ".join(reasons))
+
+
+def trace_verdicts(module, requests, facts, run):
+    """trace_check's answer for each request, from the snapshot already gathered."""
+    verdicts = []
+    for request in requests:
+        try:
+            result = _tracecheck.check(request, run, in_check_mode=module.check_mode, snapshot=facts)
+        except _tracecheck.NoTargets as exc:
+            result = {"allowed": False, "error": str(exc), "no_targets": True}
+        except _tracecheck.TraceCheckError as exc:
+            result = {"allowed": False, "error": str(exc)}
+        result["request"] = dict((k, v) for k, v in request.items() if v is not None)
+        result["summary"] = summarise(request, result)
+        verdicts.append(result)
+    return verdicts
 
 
 def main():
@@ -295,6 +616,8 @@ def main():
             tool_versions=dict(type="bool", default=True),
             capability_scan_dirs=dict(type="list", elements="path", default=list(_tools.DEFAULT_SCAN_DIRS)),
             validate_sudoers=dict(type="bool", default=True),
+            trace=dict(type="list", elements="dict", options=TRACE_OPTIONS),
+            policy=dict(type="dict", options=POLICY_OPTIONS),
         ),
         supports_check_mode=True,
     )
@@ -306,9 +629,20 @@ def main():
     relative = [d for d in params["capability_scan_dirs"] if not os.path.isabs(d)]
     if relative:
         module.fail_json(msg="capability_scan_dirs must be absolute paths: %s" % ", ".join(relative))
+    for request in params["trace"] or []:
+        try:
+            _tracecheck.validate(request)
+        except _tracecheck.TraceCheckError as exc:
+            module.fail_json(msg="trace entry for user %s: %s" % (request["user"], exc))
     sections = params["gather_subset"]
     if "all" in sections:
         sections = _hoststate.SECTIONS
+    needed = set(sections)
+    if params["trace"]:
+        needed.update(_tracecheck.NEEDED_SECTIONS)
+    if params["policy"]:
+        needed.update(("yama", "container"))
+    sections = [s for s in _hoststate.SECTIONS if s in needed]
 
     def run(argv):
         return module.run_command(argv, environ_update=COMMAND_ENV)
@@ -317,11 +651,18 @@ def main():
         sections=sections,
         tools=params["tools"],
         scan_dirs=[os.path.normpath(d) for d in params["capability_scan_dirs"]],
-        run=run if params["tool_versions"] or params["validate_sudoers"] else None,
+        run=run if params["tool_versions"] or params["validate_sudoers"] or params["trace"] else None,
         validate_sudoers=params["validate_sudoers"],
         tool_versions=params["tool_versions"],
         hostname=socket.gethostname(),
     )
+    if params["trace"]:
+        facts["trace"] = trace_verdicts(module, params["trace"], facts, run)
+    if params["policy"]:
+        try:
+            facts["policy"] = _policy.evaluate(params["policy"], facts)
+        except _policy.PolicyInputError as exc:
+            module.fail_json(msg="policy: %s" % exc)
     module.exit_json(changed=False, ansible_facts={"ptrace": facts})
 
 

@@ -155,18 +155,6 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, 
 KEY = _lsm.YAMA_KEY
 
 
-def desired_scope(params, current):
-    """The scope to converge to: O(value) when given, else the current scope clamped into the range."""
-    if params["value"] is not None:
-        return params["value"]
-    scope = current if current is not None else params["minimum"] if params["minimum"] is not None else 0
-    if params["minimum"] is not None and scope < params["minimum"]:
-        scope = params["minimum"]
-    if params["maximum"] is not None and scope > params["maximum"]:
-        scope = params["maximum"]
-    return scope
-
-
 def unsupported_reason(facts):
     container = facts["container"]
     yama = facts["yama"]
@@ -231,7 +219,7 @@ def main():
         runtime_change = yama["scope"] != target
         persist = False
     else:
-        target = desired_scope(params, yama["scope"])
+        target = _sysctl_write.desired_scope(params["value"], params["minimum"], params["maximum"], yama["scope"])
         runtime_change = params["apply"] in ("both", "runtime") and yama["scope"] != target
         persist = params["apply"] in ("both", "persistent")
     result["target"] = target
@@ -254,26 +242,15 @@ def main():
         runtime_change = False
         reboot_required = True
 
-    managed = _sysctl_write.managed_files()
-    path = None
+    path = previous = content = None
     pending = {}
-    previous = None
-    content = None
-    if persist:
-        path = chosen_file or _sysctl_write.choose_file(KEY, ignore=managed)
-        content = _sysctl_write.render(KEY, target)
-        previous = _fileio.read_bytes(path)
-        if previous is not None and chosen_file and _sysctl_write.MARKER not in previous.decode("utf-8", "replace"):
-            module.fail_json(msg="%s exists and was not written by this module; refusing to overwrite it" % path,
-                             **result)
-        if previous is None or previous.decode("utf-8", "replace") != content:
-            pending[path] = content
-        for stale in managed:
-            if stale != path:
-                pending[stale] = None  # an older choice of name that no longer sorts last
+    if persist or params["state"] == "absent":
+        try:
+            plan = _sysctl_write.plan_persist(KEY, target if persist else None, chosen_file)
+        except _sysctl_write.SysctlInputError as exc:
+            module.fail_json(msg=str(exc), **result)
+        path, content, previous, pending = plan.path, plan.content, plan.previous, plan.pending
         result["file"] = path
-    elif params["state"] == "absent":
-        pending = dict((stale, None) for stale in managed)
     after_boot = _sysctl_write.boot_state(KEY, pending=pending)
     for applier, state in after_boot.items():
         if persist and state["value"] != str(target):

@@ -157,27 +157,6 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, 
 COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
 
 
-def desired_content(params, previous_text, now, check_mode=False):
-    """(content, rule, not_after) for state=present; raises SudoersInputError."""
-    principals = [_sudoers_write.check_principal(p) for p in params["principals"] or []]
-    # In check mode a command may not be installed yet (a play installs it first).
-    commands = [_sudoers_write.check_command(c, must_exist=not check_mode) for c in params["commands"] or []]
-    if not principals or not commands:
-        raise _sudoers_write.SudoersInputError("state=present needs at least one principal and one command")
-    runas = _sudoers_write.check_runas(params["runas"])
-    not_after = None
-    if params["not_after"]:
-        not_after = _sudoers_write.parse_not_after(params["not_after"], now)
-        current = _sudoers_write.existing_not_after(previous_text)
-        if _sudoers_write.is_duration(params["not_after"]) and current is not None and current > now and not params["renew"]:
-            not_after = current  # keep the open window
-        if not_after <= now:
-            raise _sudoers_write.SudoersInputError("not_after %s is in the past" % params["not_after"])
-    content = _sudoers_write.render(principals, commands, runas, params["nopasswd"], not_after,
-                                    params["log_output"])
-    return content, content.splitlines()[-1], not_after
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -221,7 +200,7 @@ def main():
                 pwd.getpwnam(params["runas"])
             except KeyError:
                 module.fail_json(msg="runas user %r does not exist on this host" % params["runas"])
-            content, rule, not_after = desired_content(params, previous_text, now, module.check_mode)
+            content, rule, not_after = _sudoers_write.desired_content(params, previous_text, now, module.check_mode)
             missing = [c.split()[0] for c in params["commands"] if not os.path.isfile(c.split()[0])]
             if missing:
                 module.warn("not installed yet: %s; applying the grant will fail until they are" % ", ".join(missing))

@@ -276,14 +276,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params["pid"] is not None and (not params["pid"] or any(p <= 0 for p in params["pid"])):
-        module.fail_json(msg="pid must be a non-empty list of positive process IDs")
-    if not 0.5 <= params["probe_timeout"] <= 30:
-        module.fail_json(msg="probe_timeout must be between 0.5 and 30 seconds, got %s" % params["probe_timeout"])
-    if params["filecap_path"] is not None and not params["filecap_path"].startswith("/"):
-        module.fail_json(msg="filecap_path must be an absolute path, got %s" % params["filecap_path"])
-    if params["via"] != "sudo" and params["runas"] != "root":
-        module.fail_json(msg="runas applies only with via: sudo")
+    try:
+        _tracecheck.validate(params)
+    except _tracecheck.TraceCheckError as exc:
+        module.fail_json(msg=str(exc))
 
     def run(argv):
         return module.run_command(argv, environ_update=COMMAND_ENV)

@@ -15,7 +15,8 @@ class Tree(object):
         return self.path
 
     def __truediv__(self, other):
-        return os.path.join(self.path, other)
+        # Host-absolute paths stay inside the tree (never the real /usr/sbin/visudo).
+        return os.path.join(self.path, other.lstrip("/"))
 
     def write(self, path, text="", link=None, mode=None, uid=None, gid=None):
         full = os.path.join(self.path, path.lstrip("/"))

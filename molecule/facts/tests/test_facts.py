@@ -6,6 +6,8 @@ itself (/proc, getcap, visudo, sudo -l), not restated from the module's code.
 """
 
 import json
+import os
+from xml.etree import ElementTree
 
 import pytest
 
@@ -185,3 +187,49 @@ def test_sudoers_grants_agree_with_sudo(host, facts):
     assert host.run("sudo -n -l -U carol -u www-data /usr/bin/gdb").rc == 0
     assert host.run("sudo -n -l -U carol /usr/bin/gdb").rc == 1
     assert grants["root"]["via"] == "all"
+
+
+# --- the fleet report of the check playbook (side_effect ran it on the controller) ----------
+
+@pytest.fixture(scope="module")
+def report_dir():
+    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "debugready-report")
+
+
+@pytest.fixture(scope="module")
+def report(report_dir):
+    with open(os.path.join(report_dir, "report.json")) as handle:
+        return json.load(handle)
+
+
+def test_report_has_one_row_per_container(report):
+    rows = report["hosts"]
+    assert sorted(r["host"] for r in rows) == ["debugready-facts-plain", "debugready-facts-ptrace"]
+
+
+def test_report_verdicts_follow_the_bounding_set(host, report):
+    rows = report["hosts"]
+    row = [r for r in rows if r["host"] == host.backend.name][0]
+    workers = len(apache_worker_pids(host))
+    (verdict,) = row["trace_verdicts"]
+    if has_ptrace_platform(host):
+        assert verdict.startswith("root may trace %d process(es) apache2" % workers)
+    else:
+        # No CAP_SYS_PTRACE anywhere in the container: root is refused, and the host is not ready.
+        assert verdict.startswith("root may not trace %d process(es) apache2" % workers)
+        assert row["ready"] is False and verdict in row["not_ready_because"]
+        assert "the container lacks SYS_PTRACE" in row["not_ready_because"]
+    # What the kernel says, measured: strace as root against the first worker.
+    probe = host.run("timeout -s INT 1 strace -p %s", str(apache_worker_pids(host)[0]))
+    assert ("Operation not permitted" in probe.stderr) is not has_ptrace_platform(host)
+
+
+def test_junit_marks_the_host_without_sys_ptrace_as_failed(report_dir):
+    suite = ElementTree.parse(os.path.join(report_dir, "junit.xml")).getroot()
+    failures = dict((case.get("name"), case.find("failure").get("message")) for case in suite.iter("testcase")
+                    if case.find("failure") is not None)
+    assert "the container lacks SYS_PTRACE" in failures["debugready-facts-plain"]
+    assert "lacks SYS_PTRACE" not in failures.get("debugready-facts-ptrace", "")
+    with open(os.path.join(report_dir, "report.md")) as handle:
+        markdown = handle.read()
+    assert "| debugready-facts-plain | **no**" in markdown

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -53,3 +54,50 @@ def test_real_host_all(capsys):
     assert facts["gathered"] == ["yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers"]
     assert set(facts["tools"]) == {"strace", "gdb", "ltrace", "perf"}
     assert isinstance(facts["findings"], list)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"trace": [{"user": "root"}]}, "one of pid or process is required"),
+    ({"trace": [{"user": "root", "pid": [1], "process": "init"}]}, "mutually exclusive"),
+    ({"trace": [{"user": "root", "pid": [1], "runas": "nobody"}]}, "runas applies only with via: sudo"),
+    ({"trace": [{"user": "root", "pid": [1], "via": "filecap"}]}, "filecap_path is missing"),
+    ({"trace": [{"pid": [1]}]}, "missing required arguments: user"),
+    ({"policy": {"absent_paths": ["etc/x"]}}, "policy: policy paths must be absolute"),
+    ({"policy": {"sudoers": [{"name": "../passwd", "principals": ["%debug"], "commands": ["/usr/bin/strace"]}]}},
+     "policy: "),
+    ({"policy": {"yama": {"value": 7}}}, "value of value must be one of: 0, 1, 2, 3"),
+])
+def test_bad_trace_and_policy_fail_cleanly(capsys, args, message):
+    args = dict(args, gather_subset=["yama"], tool_versions=False, validate_sudoers=False)
+    result = run_module(capsys, args)
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="answers for another process's owner: needs root")
+def test_trace_verdicts_are_folded_into_the_same_call(capsys):
+    result = run_module(capsys, {
+        "gather_subset": ["container"], "tool_versions": False, "validate_sudoers": False,
+        "trace": [{"user": "root", "pid": [os.getpid()]},
+                  {"user": "root", "process": "no-such-process-xyz"},
+                  {"user": "no-such-user-xyz", "pid": [1]}],
+    })
+    facts = result["ansible_facts"]["ptrace"]
+    assert facts["gathered"] == ["yama", "lsm", "container", "sudoers"]  # what the verdicts need was added
+    mine, none_running, nobody = facts["trace"]
+    assert mine["targets"][0]["pid"] == os.getpid() and mine["request"]["user"] == "root"
+    assert mine["summary"].startswith("root may")
+    assert none_running["no_targets"] is True and none_running["allowed"] is False
+    assert "does not exist" in nobody["error"] and "no_targets" not in nobody
+
+
+def test_policy_is_compared_without_changing_anything(capsys, tmp_path):
+    leftover = tmp_path / "strace-debug"
+    leftover.write_text("x")
+    result = run_module(capsys, {"gather_subset": ["tools"], "tool_versions": False, "validate_sudoers": False,
+                                 "policy": {"absent_paths": [str(leftover)], "snapshot": str(tmp_path / "s.json")}})
+    policy = result["ansible_facts"]["ptrace"]["policy"]
+    assert result["changed"] is False and leftover.exists()
+    assert policy["compliant"] is False
+    assert policy["components"]["absent_paths"] == {"compliant": False, "detail": "to remove: %s" % leftover}
+    assert policy["components"]["snapshot"]["compliant"] is False
