@@ -582,13 +582,16 @@ POLICY_OPTIONS = dict(
 
 def summarise(request, result):
     """One line per trace request, for reports."""
-    what = "%s process(es) %s" % (len(result.get("targets") or []), request.get("process") or "")
     if "error" in result:
         return "%s: %s" % (request["user"], result["error"])
+    if request.get("process"):
+        what = "%d %s process(es)" % (len(result["targets"]), request["process"])
+    else:
+        what = "PID %s" % ",".join(str(t["pid"]) for t in result["targets"])
     if result["allowed"]:
-        return "%s may trace %s via %s" % (request["user"], what.strip(), request["via"])
+        return "%s may trace %s via %s" % (request["user"], what, request["via"])
     reasons = sorted(set(t["reason"] for t in result["targets"] if not t["allowed"]))
-    return "%s may not trace %s via %s: %s" % (request["user"], what.strip(), request["via"], ", ".join(reasons))
+    return "%s may not trace %s via %s: %s" % (request["user"], what, request["via"], ", ".join(reasons))
 
 
 def trace_verdicts(module, requests, facts, run):

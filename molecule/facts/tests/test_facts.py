@@ -213,10 +213,10 @@ def test_report_verdicts_follow_the_bounding_set(host, report):
     workers = len(apache_worker_pids(host))
     (verdict,) = row["trace_verdicts"]
     if has_ptrace_platform(host):
-        assert verdict.startswith("root may trace %d process(es) apache2" % workers)
+        assert verdict.startswith("root may trace %d apache2 process(es) via direct" % workers)
     else:
         # No CAP_SYS_PTRACE anywhere in the container: root is refused, and the host is not ready.
-        assert verdict.startswith("root may not trace %d process(es) apache2" % workers)
+        assert verdict.startswith("root may not trace %d apache2 process(es) via direct: " % workers)
         assert row["ready"] is False and verdict in row["not_ready_because"]
         assert "the container lacks SYS_PTRACE" in row["not_ready_because"]
     # What the kernel says, measured: strace as root against the first worker.
