@@ -121,18 +121,28 @@ def list_pids(root="/"):
 
 def find_by_name(name, root="/", euid=None):
     """PIDs whose comm (the name ps shows, 15 characters at most) equals `name`, optionally of one effective uid."""
-    wanted = name[:15]
+    found = []
+    for pid in find_by_names([name], root):
+        if euid is not None:
+            try:
+                if _ints(parse_status(_read(root, pid, "status")).get("Uid"))[1:2] != [euid]:
+                    continue
+            except (OSError, ProcessGone):
+                continue
+        found.append(pid)
+    return found
+
+
+def find_by_names(names, root="/"):
+    """PIDs whose comm is one of `names`, in one pass over /proc (only comm is read for the others)."""
+    wanted = set(name[:15] for name in names)
     found = []
     for pid in list_pids(root):
         try:
-            comm = _read(root, pid, "comm").strip()
-            if comm != wanted:
-                continue
-            if euid is not None and _ints(parse_status(_read(root, pid, "status")).get("Uid"))[1:2] != [euid]:
-                continue
+            if _read(root, pid, "comm").strip() in wanted:
+                found.append(pid)
         except (OSError, ProcessGone):
             continue
-        found.append(pid)
     return found
 
 

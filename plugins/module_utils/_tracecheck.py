@@ -202,7 +202,9 @@ def apache_summary(targets, root="/"):
     apache = [t for t in targets if t and t.get("apache")]
     if not apache:
         return None
-    all_apache = [t for t in (_describe_target(pid, root) for pid in _procs.list_pids(root)) if t and t["apache"]]
+    # Only Apache's processes are described: reading every /proc/PID/status costs ~0.1 ms each.
+    all_apache = [t for t in (_describe_target(pid, root) for pid in _procs.find_by_names(_apache.APACHE_NAMES, root))
+                  if t and t["apache"]]
     roles = _apache.roles(all_apache)
     for target in apache:
         target["role"] = roles.get(target["pid"])
