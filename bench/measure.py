@@ -99,6 +99,15 @@ visudo -c >/dev/null
 """
 
 
+def done_with(args, names):
+    """Remove these containers now (unless --keep), to free the machine for the next measurement."""
+    if args.keep:
+        return
+    remove_containers(names)
+    for name in names:
+        CREATED.remove(name)
+
+
 def start_container(name, logdir, pids_limit=None):
     remove_containers([name])
     argv = ["podman", "run", "-d", "--name", name, "--hostname", name, "--cap-add", "SYS_PTRACE",
@@ -290,9 +299,7 @@ def measure_converge_and_one_host(args, ctx, results):
     for name in names:
         inventory = write_inventory(os.path.join(ctx["work"], "inv-%s.ini" % name), [name], args.count)
         first.run(args, ctx, inventory, [name])
-    remove_containers(names[1:])
-    for name in names[1:]:
-        CREATED.remove(name)
+    done_with(args, names[1:])
     results["converge_first"] = first.data
 
     host = names[0]
@@ -313,8 +320,7 @@ def measure_converge_and_one_host(args, ctx, results):
     results["one_host"]["load_after"] = loadavg()
     for case in cases:
         results["one_host"][case.label.replace("-", "_")] = case.data
-    remove_containers([host])
-    CREATED.remove(host)
+    done_with(args, [host])
 
 
 def measure_fleet(args, ctx, results):
@@ -328,7 +334,7 @@ def measure_fleet(args, ctx, results):
     for size in sorted(args.sizes):
         hosts = names[:size]
         inventory = write_inventory(os.path.join(ctx["work"], "inv-fleet-%d.ini" % size), hosts, args.count)
-        reps = args.large_reps if size >= args.large else args.reps
+        reps = args.large_reps if size >= args.large else args.fleet_reps
         cases = [
             Case("fleet%d-check" % size, "debugready.ptrace.check",
                  [CHECK_VARS, "debugready_report_dir=%s/report-fleet-check" % ctx["work"]], args.forks),
@@ -341,9 +347,7 @@ def measure_fleet(args, ctx, results):
         fleet["sizes"][str(size)] = {"hosts": size, "reps": reps, "check": cases[0].data, "baseline": cases[1].data}
     fleet["load_after"] = loadavg()
     results["fleet"] = fleet
-    remove_containers(names)
-    for name in names:
-        CREATED.remove(name)
+    done_with(args, names)
 
 
 # ---- on target ------------------------------------------------------------------------------------
@@ -444,8 +448,7 @@ def measure_target(args, ctx, results):
             "'%s'" % e for e in extra))).stdout
         target["profiles"][label] = json.loads(out.strip().splitlines()[-1]).get("profile")
     results["on_target"] = target
-    remove_containers([name])
-    CREATED.remove(name)
+    done_with(args, [name])
 
 
 # ---- machine description ---------------------------------------------------------------------------
@@ -502,7 +505,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: sizes 1,2, one repetition of everything")
     parser.add_argument("--out", required=True, help="the JSON file to write")
-    parser.add_argument("--reps", type=int, default=5, help="repetitions: one host, and fleet sizes below --large")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions of the one-host playbooks")
+    parser.add_argument("--fleet-reps", type=int, default=5, help="repetitions of fleet sizes below --large")
     parser.add_argument("--large", type=int, default=25, help="fleet sizes from this one up use --large-reps")
     parser.add_argument("--large-reps", type=int, default=3)
     parser.add_argument("--fresh-reps", type=int, default=3, help="first converges, each of a fresh container")
@@ -520,7 +524,7 @@ def parse_args(argv):
     parser.add_argument("--keep", action="store_true", help="keep the containers (for debugging)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.reps = args.large_reps = args.fresh_reps = 1
+        args.reps = args.fleet_reps = args.large_reps = args.fresh_reps = 1
         args.sizes = "1,2"
         args.target_runs = min(args.target_runs, 5)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -543,7 +547,8 @@ def main(argv=None):
         "meta": {
             "started_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "quick": args.quick, "machine": machine(), "versions": versions(),
-            "settings": {"reps": args.reps, "large": args.large, "large_reps": args.large_reps,
+            "settings": {"reps": args.reps, "fleet_reps": args.fleet_reps, "large": args.large,
+                         "large_reps": args.large_reps,
                          "fresh_reps": args.fresh_reps, "sizes": args.sizes, "forks": args.forks,
                          "target_procs": args.target_procs, "target_sudoers": args.target_sudoers,
                          "target_runs": args.target_runs, "count_wrapper": args.count,

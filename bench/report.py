@@ -85,6 +85,17 @@ def fit(points):
     return slope, my - slope * mx
 
 
+def r_squared(points, slope, icpt):
+    """How well the line explains the points (1.0: exactly linear)."""
+    ys = [p[1] for p in points]
+    if len(points) < 3 or slope is None:
+        return None
+    my = statistics.mean(ys)
+    total = sum((y - my) ** 2 for y in ys)
+    resid = sum((y - (icpt + slope * x)) ** 2 for x, y in points)
+    return 1 - resid / total if total else None
+
+
 def fleet_points(fleet, which):
     out = []
     for size, entry in sorted(fleet.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
@@ -284,11 +295,14 @@ def page(data, notes, png_name):
                 fmt_mib(rb["median"] if rb else None), modules(c)[0], modules(b)[0]))
         add("")
         for which in ("check", "baseline"):
-            slope, icpt = fit([(x, y) for x, y, _lo, _hi in fleet_points(fleet, which)])
+            points = [(x, y) for x, y, _lo, _hi in fleet_points(fleet, which)]
+            slope, icpt = fit(points)
+            r2 = r_squared(points, slope, icpt)
             cslope = fit([(int(n), cpu(e[which])["median"]) for n, e in fleet["sizes"].items() if cpu(e[which])])[0]
             if slope is not None:
-                add("- %s: marginal cost **%.2f s per host** (least-squares slope of the medians; intercept %.2f s), "
-                    "controller CPU %.2f s per host." % (which, slope, icpt, cslope or 0))
+                add("- %s: marginal cost **%.2f s per host** (least-squares slope of the medians; intercept %.2f s%s), "
+                    "controller CPU %.2f s per host." % (which, slope, icpt,
+                                                         "; R² %.3f" % r2 if r2 is not None else "", cslope or 0))
         add("")
 
     target = data.get("on_target")
@@ -328,10 +342,10 @@ def page(data, notes, png_name):
 
 HOW_TO = """\
 ```sh
-bench/run                 # the full measurement: docs/benchmarks.json, .md and .png (about 20-30 minutes on 2 cores)
+bench/run                 # the full measurement: docs/benchmarks.json, .md and .png (30-40 minutes on 2 cores)
 bench/run --quick         # smoke test: fleet sizes 1 and 2, one repetition, into ~/.cache/debugready/bench-quick/
 bench/report docs/benchmarks.json     # regenerate the page and the plot without measuring again
-bench/run --reps 5 --large-reps 3 --sizes 1,10,25,50 --forks 10       # the defaults, spelled out
+bench/run --reps 5 --fleet-reps 5 --large 25 --large-reps 3 --sizes 1,10,25,50 --forks 10   # the defaults
 ```
 
 `bench/run` sets up what `scripts/test` would (the test venv with ansible-core 2.19 and the `ansible` package, the
