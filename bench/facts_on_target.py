@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import inspect
 import io
 import json
 import os
@@ -63,6 +64,9 @@ def main():
     parser.add_argument("--process", default="apache2")
     parser.add_argument("--process-user", default=None)
     parser.add_argument("--via", default="sudo", choices=_tracecheck.VIAS)
+    parser.add_argument("--trace-json", default=None, metavar="JSON",
+                        help="ptrace_facts' `trace` option (a JSON list of specs), passed to gather(trace=...) "
+                             "when gather() takes it; otherwise the result says unsupported")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the runs with cProfile and report the top N functions")
     args = parser.parse_args()
@@ -74,9 +78,16 @@ def main():
         def work():
             return _tracecheck.check(params, run)
     else:
+        extra = {}
+        if args.trace_json:
+            if "trace" not in inspect.signature(_hoststate.gather).parameters:
+                print(json.dumps({"unsupported": "_hoststate.gather() takes no trace argument"}))
+                return
+            extra["trace"] = json.loads(args.trace_json)
+
         def work():
             return _hoststate.gather(sections=sections, run=run, validate_sudoers=not args.no_validate,
-                                     tool_versions=not args.no_versions, hostname=socket.gethostname())
+                                     tool_versions=not args.no_versions, hostname=socket.gethostname(), **extra)
     profiler = cProfile.Profile() if args.profile else None
     times = []
     for dummy in range(args.runs):
@@ -90,7 +101,7 @@ def main():
         times.append((time.perf_counter() - start) * 1000)
     out = {
         "subset": args.subset, "versions": not args.no_versions, "validate": not args.no_validate,
-        "trace_check": args.trace_check,
+        "trace_check": args.trace_check, "trace_json": args.trace_json,
         "runs": args.runs, "median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
         "max_ms": round(max(times), 1), "times_ms": [round(t, 2) for t in times],
         "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

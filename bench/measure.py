@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -378,6 +379,9 @@ TARGET_CONFIGS = [
      ["--subset", "yama,container,tools,sudoers", "--no-versions", "--no-validate"]),
 ] + [("subset %s" % s, ["--subset", s])
      for s in ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers")]
+# ptrace_facts with its trace option (verdicts folded into the facts call), when the collection has it.
+FACTS_WITH_TRACE = ("default + trace (alice via sudo, every apache2 worker of www-data)",
+                    ["--trace-json", json.dumps(CHECK_VARS["debugready_trace"])])
 TRACE_CHECK = ("trace_check alice via sudo, every apache2 worker of www-data",
                ["--trace-check", "--user", "alice", "--process", "apache2", "--process-user", "www-data",
                 "--via", "sudo"])
@@ -435,17 +439,21 @@ def measure_target(args, ctx, results):
                                         " 'apache_workers': len(workers)}))\nEOF").stdout)
     say("on-target host: %s" % host)
     target = {"host": host, "runs_per_config": args.target_runs, "configs": [], "profiles": {}}
-    for label, extra in TARGET_CONFIGS + [TRACE_CHECK]:
+    for label, extra in TARGET_CONFIGS + [FACTS_WITH_TRACE, TRACE_CHECK]:
         out = podman_exec(name, "python3 %s --runs %d %s" % (script, args.target_runs, " ".join(
-            "'%s'" % e for e in extra))).stdout
+            shlex.quote(e) for e in extra))).stdout
         data = json.loads(out.strip().splitlines()[-1])
+        if data.get("unsupported"):
+            say("%s: skipped (%s)" % (label, data["unsupported"]))
+            continue
         data.update({"label": label, "args": extra})
         target["configs"].append(data)
         say("%-60s median %7.1f ms (min %.1f, max %.1f), peak RSS %d KiB" % (
             label[:60], data["median_ms"], data["min_ms"], data["max_ms"], data["peak_rss_kib"]))
-    for label, extra in (TARGET_CONFIGS[0], TRACE_CHECK):
+    measured = set(c["label"] for c in target["configs"])
+    for label, extra in [c for c in (TARGET_CONFIGS[0], FACTS_WITH_TRACE, TRACE_CHECK) if c[0] in measured]:
         out = podman_exec(name, "python3 %s --runs 3 --profile 30 %s" % (script, " ".join(
-            "'%s'" % e for e in extra))).stdout
+            shlex.quote(e) for e in extra))).stdout
         target["profiles"][label] = json.loads(out.strip().splitlines()[-1]).get("profile")
     results["on_target"] = target
     done_with(args, [name])

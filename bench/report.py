@@ -129,6 +129,24 @@ def round_trip(one):
     return None
 
 
+def failed_runs(data):
+    """[(case, failed run count, one log)] over every playbook measured."""
+    cases = []
+    for key, case in (data.get("one_host") or {}).items():
+        if isinstance(case, dict) and "runs" in case:
+            cases.append(("one host, " + key, case))
+    if data.get("converge_first"):
+        cases.append(("first converge", data["converge_first"]))
+    for size, entry in (data.get("fleet") or {}).get("sizes", {}).items():
+        cases += [("fleet N=%s, %s" % (size, which), entry[which]) for which in ("check", "baseline")]
+    out = []
+    for label, case in cases:
+        bad = [r for r in case["runs"] + [case.get("profile_run") or {"rc": 0}] if r.get("rc") != 0]
+        if bad:
+            out.append((label, len(bad), bad[0].get("log")))
+    return out
+
+
 def targets_table(data, add):
     """The issue's targets, each with the figure of this run and whether it is met."""
     rows = []
@@ -330,6 +348,14 @@ def page(data, notes, png_name):
         add("- `ptrace_facts` with default options: **%.1f ms** median (target: under 150 ms)." % default["median_ms"])
         add("")
 
+    failed = failed_runs(data)
+    if failed:
+        add("## Failed runs (left out of the statistics)")
+        add("")
+        for label, count, log in failed:
+            add("- %s: %d run(s) failed, e.g. `%s`" % (label, count, log))
+        add("")
+
     add("## How to run and what the numbers mean")
     add("")
     add(HOW_TO)
@@ -361,7 +387,9 @@ tests: this page is the only place with numbers.
   `/usr/bin/python3`. The podman connection has no pipelining, so every module execution on a target is exactly
   one start of the interpreter with `AnsiballZ_<module>.py` as argument; the bench reads the logs after each run.
   Controller-local tasks (`set_fact`, `debug`, the report files written on localhost) are not remote and not
-  counted. The wrapper is used for both playbooks alike (`--no-count` turns it off).
+  counted. The wrapper is used for both playbooks alike (`--no-count` turns it off). What one round trip is, with
+  this connection (`-vvv`): four `podman exec` (mkdir of a temp dir, chmod, python, rm) and a copy of the
+  AnsiballZ file into the container's mounted filesystem.
 - **Baseline**: `bench/baseline/check.yml`, the same read-only question answered with `ansible.posix.sysctl`,
   `community.general.capabilities` and `community.general.sudoers` in check mode and builtin `command`/`stat` tasks,
   written as a competent user would (see `bench/baseline/README.md`), with a local report step like the check's.
@@ -380,7 +408,8 @@ tests: this page is the only place with numbers.
 - **On the target**: `bench/facts_on_target.py` inside a container with about 2,000 processes and 200 sudoers
   drop-ins that the bench generates (aliases, Defaults, rules, some debugger grants; `visudo -c` accepts them).
   It times `_hoststate.gather()` (what `ptrace_facts` runs) for each gathering option and `_tracecheck.check()`
-  (what `trace_check` runs) over every Apache worker, in one Python process, with the commands the modules run
+  (what `trace_check` runs) over every Apache worker, and, when `gather()` takes a `trace` argument, the facts
+  call with the check's trace spec, in one Python process, with the commands the modules run
   (`visudo -c`, `sudo -V`, version options, `sudo -l`). Peak RSS is the Python process's and the largest command's.
   `--profile N` adds a cProfile listing.
 """
