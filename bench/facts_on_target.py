@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import inspect
 import io
 import json
 import os
@@ -65,8 +64,7 @@ def main():
     parser.add_argument("--process-user", default=None)
     parser.add_argument("--via", default="sudo", choices=_tracecheck.VIAS)
     parser.add_argument("--trace-json", default=None, metavar="JSON",
-                        help="ptrace_facts' `trace` option (a JSON list of specs), passed to gather(trace=...) "
-                             "when gather() takes it; otherwise the result says unsupported")
+                        help="ptrace_facts' `trace` option (a JSON list of requests), answered on the same snapshot")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the runs with cProfile and report the top N functions")
     args = parser.parse_args()
@@ -78,16 +76,17 @@ def main():
         def work():
             return _tracecheck.check(params, run)
     else:
-        extra = {}
-        if args.trace_json:
-            if "trace" not in inspect.signature(_hoststate.gather).parameters:
-                print(json.dumps({"unsupported": "_hoststate.gather() takes no trace argument"}))
-                return
-            extra["trace"] = json.loads(args.trace_json)
+        requests = json.loads(args.trace_json) if args.trace_json else []
+        if requests:
+            # As ptrace_facts does with its `trace` option: the sections the verdicts need, one snapshot.
+            sections = tuple(s for s in _hoststate.SECTIONS if s in set(sections) | set(_tracecheck.NEEDED_SECTIONS))
 
         def work():
-            return _hoststate.gather(sections=sections, run=run, validate_sudoers=not args.no_validate,
-                                     tool_versions=not args.no_versions, hostname=socket.gethostname(), **extra)
+            facts = _hoststate.gather(sections=sections, run=run, validate_sudoers=not args.no_validate,
+                                      tool_versions=not args.no_versions, hostname=socket.gethostname())
+            if requests:
+                facts["trace"] = _tracecheck.verdicts(requests, facts, run)
+            return facts
     profiler = cProfile.Profile() if args.profile else None
     times = []
     for dummy in range(args.runs):

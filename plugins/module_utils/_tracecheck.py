@@ -307,3 +307,37 @@ def run_probe(run, via, tool_path, pid, account, runas, seconds, sudo_path, verd
         "matches": None if predicted is None else predicted == observed["attached"],
     })
     return observed
+
+
+def summarise(request, result):
+    """One line per trace request, for reports."""
+    if "error" in result:
+        return "%s: %s" % (request["user"], result["error"])
+    if request.get("process"):
+        what = "%d %s process(es)" % (len(result["targets"]), request["process"])
+    else:
+        what = "PID %s" % ",".join(str(t["pid"]) for t in result["targets"])
+    via = request.get("via") or "direct"
+    if result["allowed"]:
+        return "%s may trace %s via %s" % (request["user"], what, via)
+    reasons = sorted(set(t["reason"] for t in result["targets"] if not t["allowed"]))
+    return "%s may not trace %s via %s: %s" % (request["user"], what, via, ", ".join(reasons))
+
+
+def verdicts(requests, facts, run, in_check_mode=False, root="/"):
+    """check() for each request on a snapshot already gathered (ptrace_facts' `trace`).
+
+    A request this host cannot answer (no such user or process) becomes an entry with `error`.
+    """
+    answers = []
+    for request in requests:
+        try:
+            result = check(request, run, in_check_mode=in_check_mode, root=root, snapshot=facts)
+        except NoTargets as exc:
+            result = {"allowed": False, "error": str(exc), "no_targets": True}
+        except TraceCheckError as exc:
+            result = {"allowed": False, "error": str(exc)}
+        result["request"] = dict((k, v) for k, v in request.items() if v is not None)
+        result["summary"] = summarise(request, result)
+        answers.append(result)
+    return answers

@@ -580,36 +580,6 @@ POLICY_OPTIONS = dict(
 )
 
 
-def summarise(request, result):
-    """One line per trace request, for reports."""
-    if "error" in result:
-        return "%s: %s" % (request["user"], result["error"])
-    if request.get("process"):
-        what = "%d %s process(es)" % (len(result["targets"]), request["process"])
-    else:
-        what = "PID %s" % ",".join(str(t["pid"]) for t in result["targets"])
-    if result["allowed"]:
-        return "%s may trace %s via %s" % (request["user"], what, request["via"])
-    reasons = sorted(set(t["reason"] for t in result["targets"] if not t["allowed"]))
-    return "%s may not trace %s via %s: %s" % (request["user"], what, request["via"], ", ".join(reasons))
-
-
-def trace_verdicts(module, requests, facts, run):
-    """trace_check's answer for each request, from the snapshot already gathered."""
-    verdicts = []
-    for request in requests:
-        try:
-            result = _tracecheck.check(request, run, in_check_mode=module.check_mode, snapshot=facts)
-        except _tracecheck.NoTargets as exc:
-            result = {"allowed": False, "error": str(exc), "no_targets": True}
-        except _tracecheck.TraceCheckError as exc:
-            result = {"allowed": False, "error": str(exc)}
-        result["request"] = dict((k, v) for k, v in request.items() if v is not None)
-        result["summary"] = summarise(request, result)
-        verdicts.append(result)
-    return verdicts
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -660,7 +630,7 @@ def main():
         hostname=socket.gethostname(),
     )
     if params["trace"]:
-        facts["trace"] = trace_verdicts(module, params["trace"], facts, run)
+        facts["trace"] = _tracecheck.verdicts(params["trace"], facts, run, module.check_mode)
     if params["policy"]:
         try:
             facts["policy"] = _policy.evaluate(params["policy"], facts)
