@@ -119,10 +119,10 @@ def list_pids(root="/"):
     return sorted(int(n) for n in names if n.isdigit())
 
 
-def find_by_name(name, root="/", euid=None):
+def find_by_name(name, root="/", euid=None, comms=None):
     """PIDs whose comm (the name ps shows, 15 characters at most) equals `name`, optionally of one effective uid."""
     found = []
-    for pid in find_by_names([name], root):
+    for pid in find_by_names([name], root, comms):
         if euid is not None:
             try:
                 if _ints(parse_status(_read(root, pid, "status")).get("Uid"))[1:2] != [euid]:
@@ -133,17 +133,22 @@ def find_by_name(name, root="/", euid=None):
     return found
 
 
-def find_by_names(names, root="/"):
-    """PIDs whose comm is one of `names`, in one pass over /proc (only comm is read for the others)."""
-    wanted = set(name[:15] for name in names)
-    found = []
+def comm_table(root="/"):
+    """{pid: comm} of every process, from one pass over /proc (to share between several lookups)."""
+    table = {}
     for pid in list_pids(root):
         try:
-            if _read(root, pid, "comm").strip() in wanted:
-                found.append(pid)
+            table[pid] = _read(root, pid, "comm").strip()
         except (OSError, ProcessGone):
             continue
-    return found
+    return table
+
+
+def find_by_names(names, root="/", comms=None):
+    """PIDs whose comm is one of `names` (from `comms`, a comm_table(), when given)."""
+    wanted = set(name[:15] for name in names)
+    table = comm_table(root) if comms is None else comms
+    return sorted(pid for pid, comm in table.items() if comm in wanted)
 
 
 def mount_options(path, root="/"):

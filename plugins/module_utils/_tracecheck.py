@@ -66,11 +66,11 @@ def _describe_target(pid, root="/"):
     return target
 
 
-def resolve_targets(pids=None, process=None, root="/", process_user=None):
+def resolve_targets(pids=None, process=None, root="/", process_user=None, comms=None):
     """[(pid, target dict or None)] for the PIDs given, or every process named `process` (of `process_user`)."""
     if process is not None:
         euid = _accounts.resolve(process_user)["uid"] if process_user else None
-        pids = _procs.find_by_name(process, root, euid)
+        pids = _procs.find_by_name(process, root, euid, comms)
         if not pids:
             raise NoTargets("no process named %r%s is running (names are matched against /proc/PID/comm)"
                             % (process, " of user %s" % process_user if process_user else ""))
@@ -198,13 +198,13 @@ def explain_sudo_refusal(account, runas, tool_path, grants, skipped):
     return text
 
 
-def apache_summary(targets, root="/"):
+def apache_summary(targets, root="/", comms=None):
     apache = [t for t in targets if t and t.get("apache")]
     if not apache:
         return None
     # Only Apache's processes are described: reading every /proc/PID/status costs ~0.1 ms each.
-    all_apache = [t for t in (_describe_target(pid, root) for pid in _procs.find_by_names(_apache.APACHE_NAMES, root))
-                  if t and t["apache"]]
+    pids = _procs.find_by_names(_apache.APACHE_NAMES, root, comms)
+    all_apache = [t for t in (_describe_target(pid, root) for pid in pids) if t and t["apache"]]
     roles = _apache.roles(all_apache)
     for target in apache:
         target["role"] = roles.get(target["pid"])
@@ -243,7 +243,9 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None):
         if sudo_path is None:
             raise TraceCheckError("via: sudo, but sudo is not installed")
     try:
-        pairs = resolve_targets(params.get("pid"), params.get("process"), root, params.get("process_user"))
+        # One pass over /proc/PID/comm serves both the lookup by name and the Apache summary.
+        comms = _procs.comm_table(root) if params.get("process") else None
+        pairs = resolve_targets(params.get("pid"), params.get("process"), root, params.get("process_user"), comms)
     except _accounts.AccountError as exc:
         raise TraceCheckError("process_user: %s" % exc)
     if snapshot is None:
@@ -252,7 +254,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None):
     self_proc = _procs.describe("self", root)
     tracer, tracer_info = build_tracer(account, via, runas_account, tool_path, self_proc, root)
     targets = [pair[1] for pair in pairs]
-    apache = apache_summary(targets, root)
+    apache = apache_summary(targets, root, comms)
     host = {
         "yama_scope": snapshot["yama"]["scope"],
         "selinux": snapshot["lsm"]["selinux"],
