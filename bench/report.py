@@ -408,8 +408,8 @@ tests: this page is the only place with numbers.
 - **On the target**: `bench/facts_on_target.py` inside a container with about 2,000 processes and 200 sudoers
   drop-ins that the bench generates (aliases, Defaults, rules, some debugger grants; `visudo -c` accepts them).
   It times `_hoststate.gather()` (what `ptrace_facts` runs) for each gathering option and `_tracecheck.check()`
-  (what `trace_check` runs) over every Apache worker, and, when `gather()` takes a `trace` argument, the facts
-  call with the check's trace spec, in one Python process, with the commands the modules run
+  (what `trace_check` runs) over every Apache worker, and the facts call with the check's trace requests
+  (`gather()` then `_tracecheck.verdicts()` on the same snapshot, as `ptrace_facts` does), in one Python process, with the commands the modules run
   (`visudo -c`, `sudo -V`, version options, `sudo -l`). Peak RSS is the Python process's and the largest command's.
   `--profile N` adds a cProfile listing.
 """
