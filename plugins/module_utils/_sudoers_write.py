@@ -51,6 +51,19 @@ class SudoersValidationError(Exception):
         self.stderr = stderr
 
 
+# The options of one drop-in, as sudoers_grant takes them and ptrace_facts' `policy.sudoers` entries do.
+GRANT_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    principals=dict(type="list", elements="str"),
+    commands=dict(type="list", elements="str"),
+    runas=dict(type="str", default="root"),
+    nopasswd=dict(type="bool", default=False),
+    not_after=dict(type="str"),
+    log_output=dict(type="bool", default=False),
+)
+
+
 def check_name(name):
     if not _NAME.match(name or ""):
         raise SudoersInputError(

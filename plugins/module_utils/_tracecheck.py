@@ -21,6 +21,21 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import (
 VIAS = ("direct", "sudo", "filecap")
 NEEDED_SECTIONS = ("yama", "lsm", "sudoers")
 
+# The options of one request, as trace_check takes them and ptrace_facts' `trace` entries do.
+REQUEST_OPTIONS = dict(
+    user=dict(type="str", required=True),
+    pid=dict(type="list", elements="int"),
+    process=dict(type="str"),
+    process_user=dict(type="str"),
+    via=dict(type="str", choices=list(VIAS), default="direct"),
+    runas=dict(type="str", default="root"),
+    filecap_path=dict(type="path"),
+    tool=dict(type="str", default="strace"),
+    probe=dict(type="bool", default=False),
+    probe_timeout=dict(type="float", default=2),
+    sudo_interactive=dict(type="bool", default=False),
+)
+
 
 class TraceCheckError(Exception):
     """Bad input: the module turns it into fail_json without touching anything."""

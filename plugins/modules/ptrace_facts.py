@@ -523,23 +523,12 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate, _policy, _tools, _tracecheck
+from ansible_collections.debugready.ptrace.plugins.module_utils import (
+    _hoststate, _policy, _sudoers_write, _tools, _tracecheck,
+)
 
 COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
 SCOPES = [0, 1, 2, 3]
-TRACE_OPTIONS = dict(
-    user=dict(type="str", required=True),
-    pid=dict(type="list", elements="int"),
-    process=dict(type="str"),
-    process_user=dict(type="str"),
-    via=dict(type="str", choices=list(_tracecheck.VIAS), default="direct"),
-    runas=dict(type="str", default="root"),
-    filecap_path=dict(type="path"),
-    tool=dict(type="str", default="strace"),
-    probe=dict(type="bool", default=False),
-    probe_timeout=dict(type="float", default=2),
-    sudo_interactive=dict(type="bool", default=False),
-)
 POLICY_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     snapshot=dict(type="path"),
@@ -553,16 +542,7 @@ POLICY_OPTIONS = dict(
     group=dict(type="str"),
     members=dict(type="list", elements="str", default=[]),
     packages=dict(type="list", elements="str", default=[]),
-    sudoers=dict(type="list", elements="dict", default=[], options=dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        principals=dict(type="list", elements="str"),
-        commands=dict(type="list", elements="str"),
-        runas=dict(type="str", default="root"),
-        nopasswd=dict(type="bool", default=False),
-        not_after=dict(type="str"),
-        log_output=dict(type="bool", default=False),
-    )),
+    sudoers=dict(type="list", elements="dict", default=[], options=dict(_sudoers_write.GRANT_OPTIONS)),
     filecap=dict(type="dict", options=dict(
         source=dict(type="path", required=True),
         path=dict(type="path", required=True),
@@ -589,7 +569,7 @@ def main():
             tool_versions=dict(type="bool", default=True),
             capability_scan_dirs=dict(type="list", elements="path", default=list(_tools.DEFAULT_SCAN_DIRS)),
             validate_sudoers=dict(type="bool", default=True),
-            trace=dict(type="list", elements="dict", options=TRACE_OPTIONS),
+            trace=dict(type="list", elements="dict", options=dict(_tracecheck.REQUEST_OPTIONS)),
             policy=dict(type="dict", options=POLICY_OPTIONS),
         ),
         supports_check_mode=True,

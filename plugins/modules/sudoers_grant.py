@@ -159,17 +159,7 @@ COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            principals=dict(type="list", elements="str"),
-            commands=dict(type="list", elements="str"),
-            runas=dict(type="str", default="root"),
-            nopasswd=dict(type="bool", default=False),
-            not_after=dict(type="str"),
-            renew=dict(type="bool", default=False),
-            log_output=dict(type="bool", default=False),
-        ),
+        argument_spec=dict(_sudoers_write.GRANT_OPTIONS, renew=dict(type="bool", default=False)),
         required_if=[("state", "present", ("principals", "commands"))],
         supports_check_mode=True,
     )

@@ -255,20 +255,7 @@ COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            user=dict(type="str", required=True),
-            pid=dict(type="list", elements="int"),
-            process=dict(type="str"),
-            process_user=dict(type="str"),
-            via=dict(type="str", choices=list(_tracecheck.VIAS), default="direct"),
-            runas=dict(type="str", default="root"),
-            filecap_path=dict(type="path"),
-            tool=dict(type="str", default="strace"),
-            probe=dict(type="bool", default=False),
-            probe_timeout=dict(type="float", default=2),
-            probe_in_check_mode=dict(type="bool", default=True),
-            sudo_interactive=dict(type="bool", default=False),
-        ),
+        argument_spec=dict(_tracecheck.REQUEST_OPTIONS, probe_in_check_mode=dict(type="bool", default=True)),
         mutually_exclusive=[("pid", "process")],
         required_one_of=[("pid", "process")],
         required_if=[("via", "filecap", ("filecap_path",))],
