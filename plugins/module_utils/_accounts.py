@@ -16,19 +16,33 @@ class AccountError(Exception):
 
 
 def resolve(user):
-    """{"name", "uid", "gid", "groups"} for a user name or a numeric uid (int or digits)."""
+    """{"name", "uid", "gid", "groups", "gids"} for a user name or a numeric uid (int or digits)."""
     text = str(user).strip()
     try:
         entry = pwd.getpwuid(int(text)) if text.isdigit() else pwd.getpwnam(text)
     except (KeyError, ValueError, OverflowError):
         raise AccountError("user %r does not exist on this host" % (user,))
     groups = set()
+    gids = set([entry.pw_gid])
     try:
         groups.add(grp.getgrgid(entry.pw_gid).gr_name)
     except KeyError:
         pass
-    groups.update(g.gr_name for g in grp.getgrall() if entry.pw_name in g.gr_mem)
-    return {"name": entry.pw_name, "uid": entry.pw_uid, "gid": entry.pw_gid, "groups": sorted(groups)}
+    for group in grp.getgrall():
+        if entry.pw_name in group.gr_mem:
+            groups.add(group.gr_name)
+            gids.add(group.gr_gid)
+    return {"name": entry.pw_name, "uid": entry.pw_uid, "gid": entry.pw_gid, "groups": sorted(groups),
+            "gids": sorted(gids)}
+
+
+def lookup(user):
+    """resolve(), or None for a user that does not exist ('#uid' is a uid, as in sudoers)."""
+    text = str(user)
+    try:
+        return resolve(text[1:] if text.startswith("#") and text[1:].isdigit() else text)
+    except AccountError:
+        return None
 
 
 def name_of_uid(uid):
@@ -43,8 +57,6 @@ def principals(account):
     names = ["ALL", account["name"], "#%d" % account["uid"]]
     for group in account["groups"]:
         names.append("%" + group)
-    try:
-        names.append("%%#%d" % account["gid"])
-    except (KeyError, TypeError):
-        pass
+    for gid in sorted(set(account.get("gids") or []) | set([account["gid"]])):
+        names.append("%%#%d" % gid)
     return names

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers
+from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers_syntax
 
 _LISTING_HEADER = re.compile(r"^User \S+ may run the following commands on .*:$")
 _ATTACH_ERROR = re.compile(r"attach: ptrace\((?:PTRACE_SEIZE|PTRACE_ATTACH), \d+\): (.*)$", re.MULTILINE)
@@ -45,21 +45,28 @@ def listing_entries(text):
 
 
 def listing_nopasswd(text, tool_path, runas="root"):
-    """Whether the last listed entry matching the tool as `runas` is NOPASSWD; None when none matches."""
+    """Whether the last listed entry matching the tool as `runas` is NOPASSWD; None when none matches.
+
+    The fallback when the sudoers model cannot say (sudo's listing is its own, but loses files).
+    """
     result = None
     name = tool_path.rsplit("/", 1)[-1]
     for entry in listing_entries(text):
         try:
-            specs = _sudoers.parse_command_specs(entry)
-        except _sudoers.SudoersSyntaxError:
+            specs = _sudoers_syntax.parse_command_specs(entry)
+        except _sudoers_syntax.SyntaxProblem:
             continue
         for spec in specs:
-            runas_names = [i.name for i in spec.runas_users if not i.negated]
+            runas_names = [m.text() for m in spec.runas_users or [] if not m.negated] or ["root"]
             if runas not in runas_names and "ALL" not in runas_names:
                 continue
-            if spec.negated or not _sudoers.command_matches_tool(spec.command, name, [tool_path], True):
+            command = spec.command
+            if command.negated or command.kind == "alias":
                 continue
-            result = spec.tags.get("PASSWD") is False
+            if command.kind == "command" and command.value.path not in (tool_path, "") and \
+                    command.value.path.rsplit("/", 1)[-1] != name:
+                continue
+            result = spec.options.get("authenticate") is False
     return result
 
 

@@ -20,8 +20,22 @@ _SKIP_TEXT = {
     "include_too_deep": "includes nest too deeply",
     "missing": "it does not exist",
     "unreadable": "it cannot be read",
+    "directory_unsafe_owner": "the directory is not owned by root",
+    "directory_world_writable": "the directory is world-writable",
+    "directory_group_writable": "the directory is writable by a group other than root",
+    "not_a_directory": "it is not a directory",
 }
 _UNSAFE = ("unsafe_owner", "world_writable", "group_writable")
+_UNSAFE_DIR = ("directory_unsafe_owner", "directory_world_writable", "directory_group_writable")
+
+
+def _at(path, line):
+    """'FILE line N', or 'FILE' when the line is not known: never a 'None'."""
+    return "%s line %s" % (path, line) if line else "%s" % path
+
+
+def _grant_location(grant):
+    return "%s:%s" % (grant["source"], grant["line"]) if grant.get("line") else "%s" % grant["source"]
 
 
 def finding(fid, severity, message, remediation, **extra):
@@ -129,6 +143,9 @@ def _sudoers(sudoers):
     if not sudoers:
         return []
     out = []
+    if not sudoers.get("installed"):
+        # Without sudo, a missing /etc/sudoers is how it should be; files left behind grant nothing.
+        return out
     if sudoers.get("valid") is False:
         out.append(finding(
             "sudoers_invalid", "high",
@@ -138,12 +155,19 @@ def _sudoers(sudoers):
     for error in sudoers.get("errors", []):
         out.append(finding(
             "sudoers_parse_error", "medium",
-            "%s line %s could not be parsed (%s)." % (error["path"], error["line"], error["message"]),
+            "%s could not be parsed (%s): sudo drops that entry, with an error on every run." % (
+                _at(error["path"], error["line"]), error["message"]),
             "Check the line with 'visudo -c'.", path=error["path"]))
     for skipped in sudoers.get("skipped", []):
         reason = skipped["reason"]
         text = _SKIP_TEXT.get(reason, reason)
-        if reason in _UNSAFE and skipped["path"] == "/etc/sudoers":
+        if reason == "missing" and skipped.get("included_from") is None:
+            out.append(finding(
+                "sudoers_file_unsafe", "high",
+                "sudo is installed but %s does not exist: sudo refuses to run at all." % skipped["path"],
+                "Reinstall sudo's configuration (e.g. apt-get install --reinstall sudo) or restore the file.",
+                path=skipped["path"]))
+        elif reason in _UNSAFE and skipped["path"] == "/etc/sudoers":
             out.append(finding(
                 "sudoers_file_unsafe", "high",
                 "sudo refuses to run at all because /etc/sudoers %s." % text[3:],
@@ -162,13 +186,21 @@ def _sudoers(sudoers):
                 "sudo silently ignores %s because %s: none of its rules are in force." % (skipped["path"], text),
                 "Rename it to a name without '.' or a trailing '~', or delete it if it is a leftover.",
                 path=skipped["path"]))
+        elif reason in _UNSAFE_DIR:
+            out.append(finding(
+                "sudoers_file_unsafe", "high",
+                "sudo ignores every file in %s, with a warning on every run, because %s: none of their rules "
+                "are in force, and whoever can write the directory could add rules if its mode were fixed." % (
+                    skipped["path"], text),
+                "Check its files, then chown root:root and chmod 0755 %s." % skipped["path"],
+                path=skipped["path"]))
         elif reason == "not_regular_file":
             continue
         else:
             out.append(finding(
                 "sudoers_include_problem", "medium",
-                "The include of %s (from %s line %s) is not read because %s." % (
-                    skipped["path"], skipped.get("included_from"), skipped.get("line"), text),
+                "The include of %s (from %s) is not read because %s." % (
+                    skipped["path"], _at(skipped.get("included_from"), skipped.get("line")), text),
                 "Fix or remove that include directive.", path=skipped["path"]))
     for problem in sudoers.get("visudo_mode_problems", []):
         out.append(finding(
@@ -179,11 +211,11 @@ def _sudoers(sudoers):
     for double in sudoers.get("double_includes", []):
         out.append(finding(
             "sudoers_double_include", "low",
-            "%s is read twice (again from %s line %s): its rules and aliases apply twice." % (
-                double["path"], double.get("included_from"), double.get("line")),
+            "%s is read twice (again from %s): its rules and aliases apply twice." % (
+                double["path"], _at(double.get("included_from"), double.get("line"))),
             "Keep one include directive (#includedir and @includedir are the same).", path=double["path"]))
     for grant in sudoers.get("grants", []):
-        where = "%s:%s" % (grant["source"], grant["line"])
+        where = _grant_location(grant)
         tools = ", ".join(grant.get("tools") or [])
         if grant.get("expired"):
             out.append(finding(

@@ -81,12 +81,14 @@ def container_facts(root, self_proc, initial_userns):
 
 
 def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
+    """(facts, Policy): the tree as sudo reads it, parsed by sudo's own parser when the host has it."""
     visudo = _tools.find_tool("visudo", root)
     sudo = _tools.find_tool("sudo", root)
+    cvtsudoers = _tools.find_tool("cvtsudoers", root)
     facts = {"installed": sudo is not None, "version": None, "valid": None, "validation": None}
-    tree = _sudoers.load_tree(root, hostname=hostname)
-    facts.update(tree.as_dict())
-    grants, overridden = _sudoers.compute_grants(tree, tool_paths, hostname, now)
+    policy = _sudoers.load(root, hostname, run, cvtsudoers)
+    facts.update(policy.as_dict())
+    grants, overridden = _sudoers.compute_grants(policy, tool_paths, hostname, now, root=root)
     facts["grants"] = grants
     facts["overridden_grants"] = overridden
     if run is not None and validate and visudo is not None:
@@ -100,12 +102,16 @@ def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
         rc, out, err = version_run([sudo, "-V"])
         if rc == 0 and out:
             facts["version"] = _tools.parse_version(out.splitlines()[0])
-    return facts
+    return facts, policy
 
 
 def gather(root="/", sections=SECTIONS, tools=_tools.DEFAULT_TOOLS, scan_dirs=_tools.DEFAULT_SCAN_DIRS,
-           run=None, validate_sudoers=True, tool_versions=True, hostname=None, now=None):
-    """The `ansible_facts.ptrace` dict. `run(argv) -> (rc, out, err)` runs the few commands needed."""
+           run=None, validate_sudoers=True, tool_versions=True, hostname=None, now=None, models=None):
+    """The `ansible_facts.ptrace` dict. `run(argv) -> (rc, out, err)` runs the few commands needed.
+
+    `models`, a dict, receives what the facts were computed from and later steps reuse (the
+    sudoers Policy as "sudoers"), so nothing is read twice.
+    """
     version_run = run if tool_versions else None
     now = now or datetime.datetime.now(datetime.timezone.utc)
     self_proc = _procs.describe("self", root)
@@ -130,6 +136,8 @@ def gather(root="/", sections=SECTIONS, tools=_tools.DEFAULT_TOOLS, scan_dirs=_t
         found, problems = _tools.scan_ptrace_files(scan_dirs, root)
         facts["capabilities"] = {"ptrace_files": found, "scanned": list(scan_dirs), "problems": problems}
     if "sudoers" in sections:
-        facts["sudoers"] = sudoers_facts(root, run, version_run, validate_sudoers, tool_paths, hostname, now)
+        facts["sudoers"], policy = sudoers_facts(root, run, version_run, validate_sudoers, tool_paths, hostname, now)
+        if models is not None:
+            models["sudoers"] = policy
     facts["findings"] = _findings.evaluate(facts)
     return facts

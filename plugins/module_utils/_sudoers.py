@@ -3,44 +3,43 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The sudoers model: the include tree as sudo reads it, the rules, and ptrace grants.
+"""The sudoers model: which files sudo reads, what they say, and the ptrace grants in them.
 
-Reading follows sudo: files are read depth-first at the point of each include,
-`@includedir`/`#includedir` read a directory in lexical order and silently skip names
-containing '.' or ending in '~' and anything that is not a regular file; files that
-sudo refuses for their owner or mode are reported. Rules keep their source file and
-line. Grants apply "last match wins" between an allow and a later negation.
-This file never runs sudo: validation (`visudo -c`) goes through a runner the caller
-supplies.
+Reading is split the way the truth is split:
+- which files sudo reads or skips, and why, is decided here, from sudo's own rules (names
+  with '.' or ending in '~', owner and mode of each file and of each included directory,
+  include depth), because sudo's parser does not tell;
+- what the files say comes from sudo's own parser where the host has it: `cvtsudoers -f
+  sudoers`, run once on the files sudo reads joined in sudo's order, with a marker rule at
+  each file boundary so every rule keeps its file. Its canonical output (no comments, one
+  statement per line, escapes normalised) is read with the grammar of _sudoers_syntax,
+  which also reads the files themselves where cvtsudoers is missing; `Policy.parser` says
+  which one answered. (Not `-f json`: measured with sudo 1.9.13p3, it merges consecutive
+  commands with the same run-as list and keeps only the first one's NOTBEFORE/NOTAFTER,
+  prints CWD and CHROOT as invalid JSON, and loses the difference between `Defaults:` and
+  `Defaults>` and between an escaped space in a path and an argument.)
+- whether a request is allowed is decided by _sudoers_match (sudo's matching rules).
 """
 
 from __future__ import annotations
 
 import datetime
-import fnmatch
 import os
 import re
 import stat
+import tempfile
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _paths
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sudoers_match, _sudoers_syntax
 
 MAIN_FILE = "/etc/sudoers"
 PTRACE_TOOLS = ("strace", "ltrace", "gdb", "gdbserver", "perf")
-ALIAS_TYPES = {"User_Alias": "user", "Runas_Alias": "runas", "Host_Alias": "host",
-               "Cmnd_Alias": "cmnd", "Cmd_Alias": "cmnd"}
-TAGS = frozenset((
-    "NOPASSWD", "PASSWD", "NOEXEC", "EXEC", "SETENV", "NOSETENV", "LOG_INPUT", "NOLOG_INPUT",
-    "LOG_OUTPUT", "NOLOG_OUTPUT", "MAIL", "NOMAIL", "FOLLOW", "NOFOLLOW", "INTERCEPT", "NOINTERCEPT",
-))
-OPTIONS = frozenset(("NOTBEFORE", "NOTAFTER", "TIMEOUT", "CWD", "CHROOT", "ROLE", "TYPE",
-                     "APPARMOR_PROFILE", "PRIVS", "LIMITPRIVS"))
-DIGESTS = frozenset(("sha224", "sha256", "sha384", "sha512"))
 MAX_INCLUDE_DEPTH = 128
 VISUDO_MODE = 0o440  # `visudo -c` wants root:root 0440; sudo itself accepts any safe mode
-_ADDRESS = re.compile(r"^([0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(/[0-9.]+)?$")
-_ALIAS_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_INCLUDE = re.compile(r"^[#@](include|includedir)\s+(.+?)\s*$")
-_GENTIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{2}(?:\d{2})?)?$")
+MAX_RECOVERIES = 32  # syntax errors cvtsudoers may report before we give up on it
+_MARKER_USER = "debugready_file_"
+_ERROR_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?:\d+:)? (?P<message>.*)$", re.MULTILINE)
+
+SyntaxProblem = _sudoers_syntax.SyntaxProblem
 
 
 class SudoersError(Exception):
@@ -48,10 +47,10 @@ class SudoersError(Exception):
 
 
 class SudoersSyntaxError(SudoersError):
-    """A line this model cannot parse (sudo would most likely reject it too)."""
+    """A value this model cannot read."""
 
 
-# --- files -----------------------------------------------------------------------
+# --- files -----------------------------------------------------------------------------
 
 def skip_reason_for_name(name):
     """Why sudo's includedir silently skips a file name, or None."""
@@ -66,6 +65,18 @@ def unsafe_reason(st):
     """Why sudo refuses a file with this stat result, or None (sudo_secure_file)."""
     if not stat.S_ISREG(st.st_mode):
         return "not_regular_file"
+    return _unsafe_owner_or_mode(st)
+
+
+def unsafe_dir_reason(st):
+    """Why sudo skips a whole included directory, or None (measured: it warns and reads none of it)."""
+    if not stat.S_ISDIR(st.st_mode):
+        return "not_a_directory"
+    reason = _unsafe_owner_or_mode(st)
+    return "directory_" + reason if reason else None
+
+
+def _unsafe_owner_or_mode(st):
     if st.st_uid != 0:
         return "unsafe_owner"
     if st.st_mode & stat.S_IWOTH:
@@ -76,10 +87,7 @@ def unsafe_reason(st):
 
 
 def expand_include_path(path, including_file, hostname):
-    """Apply sudo's include path rules: quotes, %h, and paths relative to the including file."""
-    path = path.strip()
-    if len(path) >= 2 and path[0] == path[-1] == '"':
-        path = path[1:-1]
+    """sudo's include path rules: %h is the short host name, a relative path is relative to the including file."""
     short = (hostname or "").split(".")[0]
     path = re.sub(r"%(.)", lambda m: short if m.group(1) == "h" else m.group(1), path)
     if not path.startswith("/"):
@@ -87,406 +95,100 @@ def expand_include_path(path, including_file, hostname):
     return path
 
 
-# --- lexer -----------------------------------------------------------------------
-
-class Token(object):
-    __slots__ = ("kind", "text", "space_before")
-
-    def __init__(self, kind, text, space_before):
-        self.kind = kind  # "word" or one of , = : ( ) !
-        self.text = text
-        self.space_before = space_before
-
-    def __repr__(self):
-        return "%s:%r" % (self.kind, self.text)
-
-
-def strip_comment(line):
-    """Remove a trailing comment; '#' followed by a digit is a uid, not a comment."""
-    escaped = quoted = False
-    for index, char in enumerate(line):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif char == "#" and not quoted:
-            after = line[index + 1:index + 2]
-            at_word_start = index == 0 or line[index - 1] in " \t,=:(!"
-            if at_word_start and not after.isdigit():
-                return line[:index]
-    return line
-
-
-def tokenize(text):
-    tokens = []
-    word = None
-    space = True
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\" and index + 1 < len(text):
-            word = (word or "") + text[index + 1]
-            index += 2
-            continue
-        if char == '"':
-            end = text.find('"', index + 1)
-            if end < 0:
-                raise SudoersSyntaxError("unterminated quote")
-            word = (word or "") + text[index + 1:end]
-            index = end + 1
-            continue
-        if char in " \t":
-            if word is not None:
-                tokens.append(Token("word", word, space))
-                word = None
-            space = True
-        elif char in ",=:()" or (char == "!" and word is None):
-            if word is not None:
-                tokens.append(Token("word", word, space))
-                word = None
-                space = False
-            tokens.append(Token(char, char, space))
-            space = False
-        else:
-            if word is None:
-                word = ""
-            word += char
-        index += 1
-    if word is not None:
-        tokens.append(Token("word", word, space))
-    return tokens
-
-
-class _Cursor(object):
-    def __init__(self, tokens):
-        self.tokens = tokens
-        self.pos = 0
-
-    def peek(self, offset=0):
-        index = self.pos + offset
-        return self.tokens[index] if index < len(self.tokens) else None
-
-    def kind(self, offset=0):
-        token = self.peek(offset)
-        return token.kind if token else None
-
-    def take(self, kind=None):
-        token = self.peek()
-        if token is None or (kind and token.kind != kind):
-            raise SudoersSyntaxError("expected %s, found %s" % (kind or "a token", token.text if token else "end of line"))
-        self.pos += 1
-        return token
-
-
-# --- statements ------------------------------------------------------------------
-
-class Item(object):
-    """A list member with its negation, e.g. '!alice' or 'STRACE'."""
-
-    __slots__ = ("name", "negated")
-
-    def __init__(self, name, negated=False):
-        self.name = name
-        self.negated = negated
-
-    def __repr__(self):
-        return ("!" if self.negated else "") + self.name
-
-
-class CmndSpec(object):
-    """One command of a rule with the runas, options and tags in force for it."""
-
-    __slots__ = ("runas_users", "runas_groups", "options", "tags", "command", "negated")
-
-    def __init__(self, runas_users, runas_groups, options, tags, command, negated):
-        self.runas_users = runas_users
-        self.runas_groups = runas_groups
-        self.options = options
-        self.tags = tags
-        self.command = command
-        self.negated = negated
-
-
-class Rule(object):
-    """A user specification for one host list (a `:`-joined line gives several)."""
-
-    __slots__ = ("users", "hosts", "cmnds", "source", "line")
-
-    def __init__(self, users, hosts, cmnds, source, line):
-        self.users = users
-        self.hosts = hosts
-        self.cmnds = cmnds
-        self.source = source
-        self.line = line
-
-
-def _parse_items(cur, stop_kinds):
-    """A comma-separated list of possibly negated words, ending at whitespace between words or a stop token."""
-    items = []
-    while True:
-        negated = False
-        while cur.kind() == "!":
-            cur.take()
-            negated = not negated
-        items.append(Item(cur.take("word").text, negated))
-        if cur.kind() == ",":
-            cur.take()
-            continue
-        if cur.kind() is None or cur.kind() in stop_kinds or cur.kind() == "word":
-            return items
-        raise SudoersSyntaxError("unexpected %r in a list" % cur.peek().text)
-
-
-def _parse_runas(cur):
-    cur.take("(")
-    users, groups = [], []
-    target = users
-    while cur.kind() != ")":
-        kind = cur.kind()
-        if kind is None:
-            raise SudoersSyntaxError("unterminated runas list")
-        if kind == ":":
-            cur.take()
-            target = groups
-            continue
-        if kind == ",":
-            cur.take()
-            continue
-        negated = False
-        while cur.kind() == "!":
-            cur.take()
-            negated = not negated
-        target.append(Item(cur.take("word").text, negated))
-    cur.take(")")
-    return users, groups
-
-
-def _parse_cmnd_list(cur):
-    cmnds = []
-    runas_users = [Item("root")]  # runas_default when no Runas_Spec is given
-    runas_groups = []
-    options = {}
-    tags = {}
-    while True:
-        if cur.kind() == "(":
-            runas_users, runas_groups = _parse_runas(cur)
-        options = dict(options)
-        tags = dict(tags)
-        while True:
-            token = cur.peek()
-            if token and token.kind == "word" and token.text in OPTIONS and cur.kind(1) == "=":
-                cur.take()
-                cur.take("=")
-                options[token.text] = cur.take("word").text
-            elif token and token.kind == "word" and token.text in TAGS and cur.kind(1) == ":":
-                cur.take()
-                cur.take(":")
-                tags.update([_tag_setting(token.text)])
-            elif token and token.kind == "word" and token.text in DIGESTS and cur.kind(1) == ":":
-                cur.take()
-                cur.take(":")
-                cur.take("word")
-                while cur.kind() == "=" and not cur.peek().space_before:  # base64 padding
-                    cur.take()
-            else:
-                break
-        negated = False
-        while cur.kind() == "!":
-            cur.take()
-            negated = not negated
-        words = [cur.take("word").text]
-        while cur.kind() == "word":
-            words.append(cur.take().text)
-        cmnds.append(CmndSpec(runas_users, runas_groups, options, tags, words, negated))
-        if cur.kind() == ",":
-            cur.take()
-            continue
-        return cmnds
-
-
-def _tag_setting(tag):
-    """('PASSWD', False) for NOPASSWD, ('LOG_OUTPUT', True) for LOG_OUTPUT, and so on."""
-    if tag.startswith("NO") and tag[2:] in TAGS:
-        return tag[2:], False
-    return tag, True
-
-
-def parse_command_specs(text):
-    """The Cmnd_Spec_List of a rule or of a `sudo -l` entry, e.g. '(root) NOPASSWD: /usr/bin/strace, /bin/id'."""
-    return _parse_cmnd_list(_Cursor(tokenize(text)))
-
-
-def parse_user_spec(text, source="<string>", line=0):
-    cur = _Cursor(tokenize(text))
-    users = _parse_items(cur, ("=",))
-    rules = []
-    while True:
-        hosts = _parse_items(cur, ("=",))
-        cur.take("=")
-        cmnds = _parse_cmnd_list(cur)
-        rules.append(Rule(users, hosts, cmnds, source, line))
-        if cur.kind() is None:
-            return rules
-        cur.take(":")
-
-
-def parse_alias_line(text):
-    """(type, {name: [Item]}) for an alias definition line."""
-    keyword, rest = (text.strip().split(None, 1) + [""])[:2]
-    alias_type = ALIAS_TYPES[keyword]
-    cur = _Cursor(tokenize(rest))
-    result = {}
-    while True:
-        name = cur.take("word").text
-        if not _ALIAS_NAME.match(name):
-            raise SudoersSyntaxError("invalid alias name %r" % name)
-        cur.take("=")
-        members = []
-        while True:
-            negated = False
-            while cur.kind() == "!":
-                cur.take()
-                negated = not negated
-            words = [cur.take("word").text]
-            while alias_type == "cmnd" and cur.kind() == "word":
-                words.append(cur.take().text)
-            members.append((Item(" ".join(words), negated), words))
-            if cur.kind() == ",":
-                cur.take()
-                continue
-            break
-        result[name] = members
-        if cur.kind() is None:
-            return alias_type, result
-        cur.take(":")
-
-
-def parse_defaults(text):
-    """(binding, {param: value}) of a Defaults line; value is True/False or a string."""
-    head, rest = (text.strip().split(None, 1) + [""])[:2]
-    binding = head[len("Defaults"):] or None
-    params = {}
-    for raw in re.split(r"(?<!\\),", rest):
-        raw = raw.strip()
-        if not raw:
-            continue
-        if raw.startswith("!"):
-            params[raw[1:].strip()] = False
-            continue
-        name, sep, value = raw.partition("=")
-        name = name.rstrip("+-").strip()
-        params[name] = value.strip().strip('"') if sep else True
-    return binding, params
-
-
-def logical_lines(text):
-    """(first line number, joined text) with backslash continuation lines joined."""
-    pending = []
-    start = None
-    for number, raw in enumerate(text.splitlines(), 1):
-        if start is None:
-            start = number
-        if raw.endswith("\\") and not raw.endswith("\\\\"):
-            pending.append(raw[:-1])
-            continue
-        pending.append(raw)
-        yield start, " ".join(pending)
-        pending = []
-        start = None
-    if pending:
-        yield start, " ".join(pending)
-
-
-# --- the tree --------------------------------------------------------------------
-
 class Tree(object):
-    """Everything read from /etc/sudoers and its includes."""
+    """The files sudo reads, in order, cut into segments at each include."""
 
     def __init__(self):
         self.files = []          # paths in the order sudo reads them
+        self.segments = []       # (path, first line number, text) in sudo's reading order
         self.skipped = []        # {"path", "reason", "included_from", "line"}
-        self.double_includes = []  # {"path", "included_from", "line"}
-        self.errors = []         # {"path", "line", "message"}
-        self.rules = []
-        self.aliases = {"user": {}, "runas": {}, "host": {}, "cmnd": {}}
-        self.defaults = []       # (binding, params, path, line)
-        self.visudo_mode_problems = []  # {"path", "mode", "owner", "group"}: sudo reads them, visudo -c fails
+        self.double_includes = []
+        self.visudo_mode_problems = []
+        self.uncertain = []      # reasons that touch every answer (an include loop)
+        self.main_usable = False
 
     def as_dict(self):
         return {"files": list(self.files), "skipped": list(self.skipped),
-                "double_includes": list(self.double_includes), "errors": list(self.errors),
+                "double_includes": list(self.double_includes),
                 "visudo_mode_problems": list(self.visudo_mode_problems)}
 
 
-def load_tree(root="/", main=MAIN_FILE, hostname=None):
-    """Read the sudoers tree under `root` as sudo would. Never raises for host state."""
+def read_tree(root="/", main=MAIN_FILE, hostname=None):
+    """The files sudo reads under `root`, as sudo reads them. Never raises for host state."""
     tree = Tree()
-    seen = set()
     if not os.path.lexists(_paths.host_path(root, main)):
         tree.skipped.append({"path": main, "reason": "missing", "included_from": None, "line": None})
         return tree
-    _read_file(tree, root, main, [], None, None, seen, hostname)
+    _read_file(tree, root, main, [], None, None, set(), hostname)
+    tree.main_usable = bool(tree.files) and tree.files[0] == main
     return tree
 
 
-def _read_file(tree, root, path, stack, included_from, include_line, seen, hostname):
-    def skip(reason):
-        tree.skipped.append({"path": path, "reason": reason, "included_from": included_from, "line": include_line})
+def _skip(tree, path, reason, included_from, line):
+    tree.skipped.append({"path": path, "reason": reason, "included_from": included_from, "line": line})
 
+
+def _read_file(tree, root, path, stack, included_from, include_line, seen, hostname):
     if path in stack:
-        return skip("include_loop")
+        tree.uncertain.append("%s includes itself (sudo reads it again until its include depth limit)" % path)
+        return _skip(tree, path, "include_loop", included_from, include_line)
     if len(stack) >= MAX_INCLUDE_DEPTH:
-        return skip("include_too_deep")
+        return _skip(tree, path, "include_too_deep", included_from, include_line)
     host = _paths.host_path(root, path)
     try:
         st = os.stat(host)
     except OSError:
-        return skip("missing")
+        return _skip(tree, path, "missing", included_from, include_line)
     reason = unsafe_reason(st)
     if reason:
-        return skip(reason)
+        return _skip(tree, path, reason, included_from, include_line)
+    try:
+        with open(host, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return _skip(tree, path, "unreadable", included_from, include_line)
     if stat.S_IMODE(st.st_mode) != VISUDO_MODE or st.st_gid != 0:
         tree.visudo_mode_problems.append({"path": path, "mode": "%04o" % stat.S_IMODE(st.st_mode),
                                           "uid": st.st_uid, "gid": st.st_gid})
-    try:
-        with open(host, "rb") as handle:
-            text = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return skip("unreadable")
     if path in seen:
         tree.double_includes.append({"path": path, "included_from": included_from, "line": include_line})
     seen.add(path)
     tree.files.append(path)
+    text = data.decode("utf-8", "surrogateescape")
     stack = stack + [path]
-    for number, logical in logical_lines(text):
-        stripped = logical.strip()
-        include = _INCLUDE.match(stripped)
-        if include:
-            target = expand_include_path(include.group(2), path, hostname)
-            if include.group(1) == "include":
-                _read_file(tree, root, target, stack, path, number, seen, hostname)
-            else:
-                _read_dir(tree, root, target, stack, path, number, seen, hostname)
+    lines = text.split("\n")
+    segment_start = 0
+    continued = False
+    for index, raw in enumerate(lines):
+        directive = None if continued else _sudoers_syntax.include_directive(raw)
+        continued = _sudoers_syntax.continues(raw)
+        if directive is None:
             continue
-        statement = strip_comment(logical).strip()
-        if not statement:
-            continue
-        try:
-            _parse_statement(tree, statement, path, number)
-        except SudoersSyntaxError as exc:
-            tree.errors.append({"path": path, "line": number, "message": str(exc)})
+        tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:index])))
+        segment_start = index + 1
+        kind, raw_target = directive
+        target = expand_include_path(raw_target, path, hostname)
+        if kind == "include":
+            _read_file(tree, root, target, stack, path, index + 1, seen, hostname)
+        else:
+            _read_dir(tree, root, target, stack, path, index + 1, seen, hostname)
+    tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:])))
     return None
 
 
 def _read_dir(tree, root, directory, stack, included_from, include_line, seen, hostname):
+    host = _paths.host_path(root, directory)
     try:
-        names = sorted(os.listdir(_paths.host_path(root, directory)))
+        st = os.stat(host)
     except OSError:
-        tree.skipped.append({"path": directory, "reason": "missing", "included_from": included_from,
-                             "line": include_line})
-        return
+        return _skip(tree, directory, "missing", included_from, include_line)
+    reason = unsafe_dir_reason(st)
+    if reason:
+        return _skip(tree, directory, reason, included_from, include_line)
+    try:
+        names = sorted(os.listdir(host))
+    except OSError:
+        return _skip(tree, directory, "unreadable", included_from, include_line)
     for name in names:
         path = directory.rstrip("/") + "/" + name
         reason = skip_reason_for_name(name)
@@ -498,55 +200,213 @@ def _read_dir(tree, root, directory, stack, included_from, include_line, seen, h
             except OSError:
                 reason = "not_regular_file"
         if reason:
-            tree.skipped.append({"path": path, "reason": reason, "included_from": included_from,
-                                 "line": include_line})
+            _skip(tree, path, reason, included_from, include_line)
             continue
         _read_file(tree, root, path, stack, included_from, include_line, seen, hostname)
+    return None
 
 
-def _parse_statement(tree, statement, path, number):
-    first = statement.split(None, 1)[0]
-    if first.startswith("Defaults") and (len(first) == 8 or first[8] in ":@>!"):
-        binding, params = parse_defaults(statement)
-        tree.defaults.append((binding, params, path, number))
-    elif first in ALIAS_TYPES:
-        alias_type, aliases = parse_alias_line(statement)
-        tree.aliases[alias_type].update(aliases)
-    else:
-        tree.rules.extend(parse_user_spec(statement, path, number))
+# --- parsing -------------------------------------------------------------------------------
+
+class Policy(object):
+    """The tree, the statements sudo takes from it, and which parser read them."""
+
+    def __init__(self, tree, statements, parser, parser_problem=None):
+        self.tree = tree
+        self.statements = statements
+        self.parser = parser  # "cvtsudoers" or "python"
+        self.parser_problem = parser_problem  # why cvtsudoers did not answer, when it did not
+        self.evaluator = _sudoers_match.Evaluator(statements, tree.uncertain)
+
+    @property
+    def rules(self):
+        return self.statements.rules
+
+    @property
+    def defaults(self):
+        return self.statements.defaults
+
+    @property
+    def skipped(self):
+        return self.tree.skipped
+
+    @property
+    def double_includes(self):
+        return self.tree.double_includes
+
+    @property
+    def visudo_mode_problems(self):
+        return self.tree.visudo_mode_problems
+
+    @property
+    def files(self):
+        return self.tree.files
+
+    @files.setter
+    def files(self, value):
+        self.tree.files = value
+
+    @property
+    def errors(self):
+        return self.statements.errors
+
+    def decide(self, request):
+        return self.evaluator.decide(request)
+
+    def as_dict(self):
+        facts = self.tree.as_dict()
+        facts.update({"errors": list(self.statements.errors), "parser": self.parser,
+                      "parser_problem": self.parser_problem})
+        return facts
 
 
-# --- time limits -----------------------------------------------------------------
+def load(root="/", hostname=None, run=None, cvtsudoers=None, main=MAIN_FILE):
+    """The Policy under `root`. `run(argv)` and the path of cvtsudoers make sudo's parser answer;
+    without them (or when it fails) the fallback parser does."""
+    tree = read_tree(root, main, hostname)
+    problem = None
+    if run is not None and cvtsudoers is not None and tree.segments:
+        try:
+            return Policy(tree, parse_with_cvtsudoers(tree, run, cvtsudoers), "cvtsudoers")
+        except SyntaxProblem as exc:
+            problem = str(exc)
+    return Policy(tree, parse_with_python(tree), "python", problem)
+
+
+def load_tree(root="/", main=MAIN_FILE, hostname=None):
+    """load() with the fallback parser only (no commands run): for callers that need the files."""
+    return load(root, hostname, main=main)
+
+
+def parse_with_python(tree):
+    statements = _sudoers_syntax.Statements()
+    for path, first_line, text in tree.segments:
+        before = len(statements.errors)
+        _sudoers_syntax.parse_text(text, path, first_line, statements)
+        for error in statements.errors[before:]:
+            # A statement the fallback cannot read may be one sudo reads: it could decide anything.
+            statements.rules.append(_sudoers_syntax.Rule([], [], [], error["path"], error["line"], ["unreadable"]))
+    return statements
+
+
+def _flatten(tree, dropped):
+    """One text with every segment in order, each after a marker rule; and line -> (segment, line) maps."""
+    lines = []
+    origin = []  # per flattened line: (segment index, source line) or None
+    for index, (path, first_line, text) in enumerate(tree.segments):
+        lines.append("%s%d ALL = /nonexistent/debugready-marker" % (_MARKER_USER, index))
+        origin.append(None)
+        for offset, line in enumerate(text.split("\n")):
+            number = first_line + offset
+            lines.append("" if (path, number) in dropped else line)
+            origin.append((index, number))
+        lines.extend(["", ""])  # a trailing backslash in one file must not join the next
+        origin.extend([None, None])
+    return "\n".join(lines) + "\n", origin
+
+
+def parse_with_cvtsudoers(tree, run, cvtsudoers):
+    """Statements from sudo's parser, each rule with its file (and line when it can be matched)."""
+    dropped = {}  # (path, line) -> message: statements sudo drops for a syntax error
+    for _attempt in range(MAX_RECOVERIES):
+        text, origin = _flatten(tree, dropped)
+        handle, temp = tempfile.mkstemp(prefix="debugready-sudoers-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(text.encode("utf-8", "surrogateescape"))
+            rc, stdout, stderr = run([cvtsudoers, "-f", "sudoers", temp])
+        finally:
+            os.unlink(temp)
+        if rc == 0:
+            statements = _sudoers_syntax.parse_text(stdout or "", canonical=True)
+            if statements.errors:
+                raise SyntaxProblem("cannot read cvtsudoers output: line %(line)s: %(message)s" % statements.errors[0])
+            statements.errors = [{"path": p, "line": n, "message": m} for (p, n), m in sorted(dropped.items())]
+            _attribute(statements, tree)
+            return statements
+        error = _first_error(stderr, temp, origin)
+        if error is None:
+            raise SyntaxProblem("cvtsudoers failed (rc %s): %s" % (rc, (stderr or stdout or "").strip()[:300]))
+        segment, line, message = error
+        for number in _statement_lines(tree.segments[segment], line):
+            dropped[(tree.segments[segment][0], number)] = message
+    raise SyntaxProblem("cvtsudoers reported more than %d syntax errors" % MAX_RECOVERIES)
+
+
+def _first_error(stderr, temp, origin):
+    for match in _ERROR_LINE.finditer(stderr or ""):
+        if match.group("path") != temp:
+            continue
+        number = int(match.group("line"))
+        if 1 <= number <= len(origin) and origin[number - 1] is not None:
+            segment, line = origin[number - 1]
+            return segment, line, match.group("message").strip()
+    return None
+
+
+def _statement_lines(segment, line):
+    """The physical lines of the statement holding `line` (continuation lines included)."""
+    _path, first_line, text = segment
+    raw = text.split("\n")
+    start = line
+    while start > first_line and _sudoers_syntax.continues(raw[start - 1 - first_line]):
+        start -= 1
+    end = line
+    while end - first_line < len(raw) and _sudoers_syntax.continues(raw[end - first_line]):
+        end += 1
+    return range(start, end + 1)
+
+
+def _attribute(statements, tree):
+    """Give each rule its file (from the markers) and, when the statements line up, its line."""
+    rules = []
+    segment = None
+    per_segment = {}  # segment -> [[rules of one canonical statement], ...]
+    for rule in statements.rules:
+        marker = _marker_index(rule)
+        if marker is not None:
+            segment = marker
+            continue
+        canonical_line = rule.line
+        rule.source = tree.segments[segment][0] if segment is not None else None
+        rule.line = None
+        groups = per_segment.setdefault(segment, [])
+        if groups and groups[-1][0] == canonical_line:
+            groups[-1][1].append(rule)
+        else:
+            groups.append((canonical_line, [rule]))
+        rules.append(rule)
+    statements.rules = rules
+    for index, groups in per_segment.items():
+        if index is None:
+            continue
+        path, first_line, segment_text = tree.segments[index]
+        lines = [number for number, statement in _sudoers_syntax.logical_lines(segment_text, first_line)
+                 if _sudoers_syntax.statement_kind(statement) == "rule"
+                 and _sudoers_syntax.include_directive(statement) is None]
+        if len(lines) == len(groups):
+            for (_canonical, group), number in zip(groups, lines):
+                for rule in group:
+                    rule.line = number
+
+
+def _marker_index(rule):
+    if len(rule.users) == 1 and rule.users[0].kind == "user" and rule.users[0].value.startswith(_MARKER_USER):
+        try:
+            return int(rule.users[0].value[len(_MARKER_USER):])
+        except ValueError:
+            return None
+    return None
+
+
+# --- time limits -----------------------------------------------------------------------------
 
 def parse_gentime(text, local_offset=None):
-    """A sudoers NOTBEFORE/NOTAFTER value as an aware UTC datetime.
-
-    Without 'Z' or an offset, sudo uses the caller's local time; `local_offset`
-    (a timedelta) stands for it, default the host's current offset.
-    Returns (datetime, had_explicit_zone).
-    """
-    match = _GENTIME.match(text.strip())
-    if not match:
-        raise SudoersSyntaxError("invalid date %r (want YYYYMMDDHHMMSSZ)" % text)
-    year, month, day, hour = (int(match.group(i)) for i in range(1, 5))
-    minute = int(match.group(5) or 0)
-    second = int(match.group(6) or 0)
-    zone = match.group(7)
-    try:
-        # sudo rolls hour 24 (and minute/second 60) over into the next unit, as mktime does.
-        naive = datetime.datetime(year, month, day) + datetime.timedelta(hours=hour, minutes=minute, seconds=second)
-    except (ValueError, OverflowError) as exc:
-        raise SudoersSyntaxError("invalid date %r: %s" % (text, exc))
-    if zone == "Z":
-        offset = datetime.timedelta(0)
-    elif zone:
-        sign = 1 if zone[0] == "+" else -1
-        offset = sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5] or 0))
-    elif local_offset is not None:
-        offset = local_offset
-    else:
-        offset = datetime.datetime.now().astimezone().utcoffset() or datetime.timedelta(0)
-    return (naive - offset).replace(tzinfo=datetime.timezone.utc), bool(zone)
+    """A NOTBEFORE/NOTAFTER value as (aware UTC datetime, had an explicit zone); SudoersSyntaxError if invalid."""
+    moment = _sudoers_match.parse_gentime(text, local_offset)
+    if moment is None:
+        raise SudoersSyntaxError("invalid date %r (want YYYYMMDDHHMMSSZ)" % (text,))
+    return moment, bool(re.search(r"(Z|[+-]\d{2}(\d{2})?)$", str(text).strip()))
 
 
 def format_gentime(moment):
@@ -554,165 +414,202 @@ def format_gentime(moment):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y%m%d%H%M%SZ")
 
 
-# --- grants ----------------------------------------------------------------------
+# --- grants ------------------------------------------------------------------------------------
 
-def _expand(items, aliases, seen=None):
-    """Items with aliases of one type expanded recursively; negation composes."""
-    seen = seen or frozenset()
+def _expand(members, aliases, seen=frozenset()):
+    """Members with aliases of one kind expanded; negation composes. Undefined aliases stay."""
     out = []
-    for item in items:
-        if item.name in aliases and item.name not in seen:
-            members = [entry[0] for entry in aliases[item.name]]
-            for inner in _expand(members, aliases, seen | {item.name}):
-                out.append(Item(inner.name, inner.negated != item.negated))
+    for member in members:
+        if member.kind == "alias" and member.value in aliases and member.value not in seen:
+            for inner in _expand(aliases[member.value], aliases, seen | {member.value}):
+                out.append(_sudoers_syntax.Member(inner.kind, inner.value, inner.negated != member.negated))
         else:
-            out.append(item)
+            out.append(member)
     return out
 
 
-def host_matches(hosts, aliases, hostname):
-    """True/False for the host list, None when it depends on what this model cannot resolve."""
-    names = set()
-    if hostname:
-        names.add(hostname.lower())
-        names.add(hostname.split(".")[0].lower())
-    result = False
-    for item in _expand(hosts, aliases):
-        if item.name == "ALL":
-            hit = True
-        elif item.name.lower() in names:
-            hit = True
-        elif item.name.startswith("+") or _ADDRESS.match(item.name):
-            hit = None  # netgroup or network address: not resolved here
-        elif any(c in item.name for c in "*?["):
-            hit = any(fnmatch.fnmatch(n, item.name.lower()) for n in names)
-        else:
-            hit = False
-        if hit:
-            result = None if item.negated and hit is None else (not item.negated)
-        elif hit is None and result is False:
-            result = None
-    return result
+def _tools_of(member, tool_paths, installed_only, root):
+    """The ptrace tools one command member covers (with any arguments or only some).
 
-
-def command_matches_tool(command_words, tool_name, tool_paths, installed_only=False):
-    """Does one Cmnd (path + args, or ALL) cover running this tool?
-
-    With `installed_only`, ALL covers only tools that have a path on this host.
+    A path counts when sudo would run a tool through it: its base name is the tool's and it
+    exists (or, without tool facts, by name alone), it is the same file as an installed tool
+    (a link with another name), or a directory or glob that holds one.
     """
-    path = command_words[0]
-    if path == "ALL":
-        return bool(tool_paths) or not installed_only
-    if not path.startswith("/"):
+    if member.kind == "all":
+        return [t for t in sorted(tool_paths) if tool_paths[t] or not installed_only]
+    if member.kind != "command":
+        return []
+    found = []
+    path = member.value.path
+    if path.startswith("/"):
+        for tool in sorted(tool_paths):
+            paths = tool_paths[tool]
+            if tool in found:
+                continue
+            if path.endswith("/"):
+                hit = _exists(path + tool, root) or any(os.path.dirname(p) + "/" == path for p in paths) \
+                    or not installed_only
+            elif re.search(r"[\\?*\[\]]", path):
+                hit = any(_sudoers_match.fnmatch(path, p, pathname=True) is not False for p in paths) or (
+                    not paths and _sudoers_match.fnmatch(os.path.basename(path), tool) is not False)
+            else:
+                hit = path in paths or (os.path.basename(path) == tool and (_exists(path, root) or not installed_only)) \
+                    or any(_same_file(path, p, root) for p in paths)
+            if hit:
+                found.append(tool)
+    return found
+
+
+def _exists(path, root):
+    return os.path.isfile(_paths.host_path(root, path))
+
+
+def _same_file(a, b, root):
+    try:
+        sa = os.stat(_paths.host_path(root, a))
+        sb = os.stat(_paths.host_path(root, b))
+    except OSError:
         return False
-    if path.endswith("/"):
-        return any(os.path.dirname(p) + "/" == path for p in tool_paths) or False
-    if any(c in path for c in "*?["):
-        return any(fnmatch.fnmatchcase(p, path) for p in tool_paths) or fnmatch.fnmatchcase(
-            "/" + tool_name, "/" + os.path.basename(path))
-    return path in tool_paths or os.path.basename(path) == tool_name
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
-def _runas_as_list(items):
-    return [("!" if i.negated else "") + i.name for i in items]
+def _covers_all_after(members, wanted):
+    """A list certainly includes `wanted` (a Member or 'ALL'): a positive ALL or an equal member,
+    with no negated member after it that could take something out again."""
+    position = None
+    for index, member in enumerate(members):
+        if not member.negated and (member.kind == "all" or (wanted != "ALL" and member.text() == wanted.text())):
+            position = index
+    return position is not None and not any(m.negated for m in members[position + 1:])
 
 
-def compute_grants(tree, tool_paths=None, hostname=None, now=None, local_offset=None):
-    """(grants, overridden) for every principal that may run a ptrace-capable tool.
+def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offset=None, root="/"):
+    """(grants, overridden) for every principal a rule lets run a ptrace-capable tool.
 
-    `tool_paths`: {tool name: [absolute paths]} of installed tools; tools not
-    installed still match by basename. Last match wins: an allow followed by a
-    negation for the same principal (or ALL) and tool is reported as overridden.
+    A grant is reported as overridden only when a later rule certainly takes it back for every
+    user it names (same principal or ALL, every run-as user, any arguments, in force now):
+    a compliance check must never hide a live grant. `tool_paths`: {tool: [paths]} of installed
+    tools; without it every known tool matches by name.
     """
     installed_only = tool_paths is not None
     if tool_paths is None:
         tool_paths = dict((tool, []) for tool in PTRACE_TOOLS)
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    allows = []  # (principal, {tool: sequence of the command allowing it}, record)
-    denies = []  # (sequence, principal, tool, "source:line")
-    sequence = 0
-    for rule in tree.rules:
-        host_ok = host_matches(rule.hosts, tree.aliases["host"], hostname)
-        if host_ok is False:
-            continue
-        users = _expand(rule.users, tree.aliases["user"])
+    statements = policy.statements
+    aliases = statements.aliases
+    hosts = policy.evaluator._host_matcher(hostname or "", set())
+    request = _sudoers_match.Request({"name": "", "uid": -1, "gid": -1, "groups": [], "gids": []}, "/", [],
+                                     now=now, local_offset=local_offset, root=root)
+    entries = []  # (order, rule, spec, member, tools, host result), in sudo's order
+    order = 0
+    for rule in statements.rules:
+        host_result = policy.evaluator._list(rule.hosts, hosts, set())
         for spec in rule.cmnds:
-            if spec.command[0] in tree.aliases["cmnd"]:
-                via = "alias"
-                commands = [(c.negated, c.name.split(" "))
-                            for c in _expand([Item(spec.command[0], spec.negated)], tree.aliases["cmnd"])]
-            else:
-                via = "all" if spec.command[0] == "ALL" else "path"
-                commands = [(spec.negated, spec.command)]
-            matched = []  # (sequence, negated, words, tools), in the order sudo reads them
-            for negated, words in commands:
-                tools = [t for t in sorted(tool_paths) if command_matches_tool(words, t, tool_paths[t], installed_only)]
+            for member in _expand([spec.command], aliases["cmnd"]):
+                tools = _tools_of(member, tool_paths, installed_only, root)
                 if tools:
-                    matched.append((sequence, negated, words, tools))
-                    sequence += 1
-            allowed = [m for m in matched if not m[1]]
-            for position, principal in enumerate(users):
-                if principal.negated:
-                    continue
-                for seq, negated, words, tools in matched:
-                    if negated:
-                        denies.extend((seq, principal.name, tool, "%s:%s" % (rule.source, rule.line)) for tool in tools)
-                if not allowed:
-                    continue
-                # Last match wins in a user list too: '!bob, ALL' includes bob, 'ALL, !bob' does not.
-                # A negated user only takes that user out of this rule; it denies nothing.
-                excluded = [u.name for u in users[position + 1:] if u.negated]
-                record = _grant_record(rule, spec, principal.name, excluded, [m[2] for m in allowed], via, now,
-                                       local_offset, host_ok, tree.aliases["runas"])
-                allows.append((principal.name, dict((tool, m[0]) for m in allowed for tool in m[3]), record))
+                    entries.append((order, rule, spec, member, tools, host_result))
+                    order += 1
     grants, overridden = [], []
-    for principal, tool_sequences, record in allows:
-        kept, lost, by = [], [], None
-        for tool in sorted(tool_sequences):
-            deny = next((where for seq, who, denied, where in denies
-                         if seq > tool_sequences[tool] and denied == tool and who in (principal, "ALL")), None)
-            if deny:
-                lost.append(tool)
-                by = deny
-            else:
-                kept.append(tool)
-        if kept and dict(record, tools=kept) not in grants:
-            grants.append(dict(record, tools=kept))
-        if lost:
-            entry = dict(record, tools=lost, overridden_by=by)
-            if entry not in overridden:
-                overridden.append(entry)
+    by_spec = []  # [(rule, spec, host result, [(order, member, tools)])]: one record per command of a rule
+    for order, rule, spec, member, tools, host_result in entries:
+        if member.negated or _sudoers_match.ALLOW not in host_result:
+            continue
+        if by_spec and by_spec[-1][1] is spec:
+            by_spec[-1][3].append((order, member, tools))
+        else:
+            by_spec.append((rule, spec, host_result, [(order, member, tools)]))
+    for rule, spec, host_result, members in by_spec:
+        users = _expand(rule.users, aliases["user"])
+        for position, principal in enumerate(users):
+            if principal.negated:
+                continue
+            excluded = [u.text()[1:] for u in users[position + 1:] if u.negated]
+            record = _grant_record(rule, spec, [m for _o, m, _t in members], principal, excluded, now, local_offset,
+                                   host_result, aliases)
+            kept, lost, by = [], [], None
+            for order, _member, tools in members:
+                for tool in tools:
+                    if tool in kept or tool in lost:
+                        continue
+                    deny = _certain_override(entries, order, principal, spec, tool, request, policy, aliases,
+                                             tool_paths, root)
+                    if deny is None:
+                        kept.append(tool)
+                    else:
+                        lost.append(tool)
+                        by = deny
+            if kept and dict(record, tools=sorted(kept)) not in grants:
+                grants.append(dict(record, tools=sorted(kept)))
+            if lost:
+                entry = dict(record, tools=sorted(lost), overridden_by=by)
+                if entry not in overridden:
+                    overridden.append(entry)
     return grants, overridden
 
 
-def _grant_record(rule, spec, principal, excluded, commands, via, now, local_offset, host_ok, runas_aliases):
-    not_after = spec.options.get("NOTAFTER")
-    not_after_utc = expired = None
-    zone_given = None
+def _names_the_tool(member, tool, tool_paths, root):
+    """A deny member certainly names the installed tool: ALL, or a path (or directory) of the same file."""
+    if member.kind == "all":
+        return True
+    command = member.value
+    if member.kind != "command" or command.args is not None or command.digest or re.search(r"[\\?*\[\]]", command.path):
+        return False
+    path = command.path + tool if command.path.endswith("/") else command.path
+    paths = tool_paths.get(tool) or []
+    return path in paths or any(_same_file(path, p, root) for p in paths)
+
+
+def _certain_override(entries, order, principal, allow_spec, tool, request, policy, aliases, tool_paths, root):
+    """'source:line' of a later deny that certainly cancels this grant of `tool`, or None."""
+    for later, rule, spec, member, tools, host_result in entries:
+        if later <= order or not member.negated or tool not in tools or host_result != {_sudoers_match.ALLOW}:
+            continue
+        if rule.hazards or not _names_the_tool(member, tool, tool_paths, root):
+            continue
+        if not _covers_all_after(_expand(rule.users, aliases["user"]), principal):
+            continue
+        if policy.evaluator._in_window(spec, request) is not True:
+            continue
+        deny_runas = spec.runas_users
+        allow_runas = allow_spec.runas_users
+        same_runas = [m.text() for m in deny_runas or []] == [m.text() for m in allow_runas or []] and \
+            spec.runas_groups is None and (deny_runas is None) == (allow_runas is None)
+        if not (same_runas or (deny_runas and _covers_all_after(_expand(deny_runas, aliases["runas"]), "ALL"))):
+            continue
+        return "%s:%s" % (rule.source, rule.line) if rule.line else rule.source
+    return None
+
+
+def _grant_record(rule, spec, members, principal, excluded, now, local_offset, host_result, aliases):
+    options = spec.options
+    not_after = options.get("notafter")
+    not_after_utc = expired = zone_given = None
     if not_after:
-        try:
-            moment, zone_given = parse_gentime(not_after, local_offset)
+        moment = _sudoers_match.parse_gentime(not_after, local_offset)
+        if moment is not None:
             not_after_utc = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-            expired = moment <= now
-        except SudoersSyntaxError:
-            expired = None
-    runas = _runas_as_list(_expand(spec.runas_users, runas_aliases))
+            expired = moment < now
+            zone_given = bool(re.search(r"(Z|[+-]\d{2}(\d{2})?)$", str(not_after).strip()))
+    runas_members = _expand(spec.runas_users, aliases["runas"]) if spec.runas_users is not None else None
+    runas = [m.text() for m in runas_members] if runas_members is not None else ["root"]
+    via = "alias" if spec.command.kind == "alias" else ("all" if members[0].kind == "all" else "path")
     return {
-        "principal": principal,
-        "excluded": list(excluded),
+        "principal": principal.text(),
+        "excluded": excluded,
         "runas": runas,
-        "runas_groups": _runas_as_list(_expand(spec.runas_groups, runas_aliases)),
+        "runas_groups": [m.text() for m in spec.runas_groups or []],
         "as_root": any(r in ("root", "ALL", "#0") for r in runas),
-        "commands": [" ".join(words) for words in commands],
+        "commands": [m.text() for m in members],
         "via": via,
-        "alias": spec.command[0] if via == "alias" else None,
-        "nopasswd": spec.tags.get("PASSWD") is False,
-        "log_output": spec.tags.get("LOG_OUTPUT"),
+        "alias": spec.command.value if via == "alias" else None,
+        "nopasswd": options.get("authenticate") is False,
+        "log_output": options.get("log_output"),
         "not_after": not_after,
         "not_after_utc": not_after_utc,
         "not_after_has_zone": zone_given,
         "expired": expired,
-        "host_matches": host_ok,
+        "host_matches": True if host_result == {_sudoers_match.ALLOW} else None,
         "source": rule.source,
         "line": rule.line,
     }

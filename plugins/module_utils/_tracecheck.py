@@ -15,7 +15,7 @@ import os
 import stat
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _accounts, _apache, _attach, _caps, _hoststate, _lsm, _procs, _tools, _verdict,
+    _accounts, _apache, _attach, _caps, _hoststate, _lsm, _procs, _sudoers_match, _tools, _verdict,
 )
 
 VIAS = ("direct", "sudo", "filecap")
@@ -155,28 +155,56 @@ def probe_command(via, tool_path, pid, account, runas, seconds, sudo_path=None):
     return _attach.as_user_argv(account["uid"], account["gid"], _attach.strace_probe_argv(command, pid, seconds))
 
 
-def sudo_verdict(run, sudo_path, account, runas, tool_path, pid, listing, interactive, grants, skipped, nnp):
-    """A sudo_* refusal, or None when sudo lets the user run the probe command."""
+def sudo_model(policy, account, runas_account, tool_path, args, hostname):
+    """What the sudoers model says of `sudo -u runas tool args` for this user, and its NOPASSWD."""
+    if policy is None:
+        return None, None
+    request = _sudoers_match.Request(account, tool_path, args, runas=runas_account, hostname=hostname,
+                                     lookup=_accounts.lookup)
+    decision = policy.decide(request)
+    model = decision.as_dict()
+    model["parser"] = policy.parser
+    return model, policy.evaluator.nopasswd(decision, request)
+
+
+def sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing, interactive, policy, grants,
+                 skipped, nnp, hostname=None):
+    """(a sudo_* refusal or None when sudo lets the user run the probe command, what sudo and the model said).
+
+    sudo itself decides (`sudo -n -l -U`); the model explains which rule did it, and is checked
+    against sudo on every call (`model_agrees`).
+    """
+    runas = runas_account["name"]
+    command = [tool_path] + _attach.strace_args(pid)
+    # sudo is asked without -u for root, so the model asks for the default target the same way.
+    model, nopasswd = sudo_model(policy, account, None if runas == "root" else runas_account, tool_path,
+                                 command[1:], hostname)
+    info = {"model": model}
     if nnp:
         return _sudo_result("sudo_not_permitted", "sudo refuses to run under no_new_privs, which this session has.",
                             "Trace from a session without no_new_privs (e.g. a normal login), or use a "
-                            "file-capability tool.")
-    command = [tool_path] + _attach.strace_args(pid)
+                            "file-capability tool."), info
     rc, out, err = run(_attach.sudo_check_argv(sudo_path, account["name"], command, runas))
+    info.update({"rc": rc, "permitted": rc == 0})
+    if model is not None:
+        info["model_agrees"] = None if not model["certain"] else model["allowed"] == (rc == 0)
     if rc != 0:
-        return _sudo_result("sudo_not_permitted", explain_sudo_refusal(account, runas, tool_path, grants, skipped),
+        return _sudo_result("sudo_not_permitted", explain_sudo_refusal(account, runas, tool_path, grants, skipped,
+                                                                       model),
                             "Grant it to a group the user is in, time-boxed: debugready.ptrace.sudoers_grant "
                             "(principals: ['%%debug'], commands: [%s], not_after: 8h). %s" % (
                                 tool_path, _verdict.ROOT_EQUIVALENT) if runas == "root" else
                             "Grant it as %s (runas) to a group the user is in, with debugready.ptrace.sudoers_grant."
-                            % runas, sudo_check={"rc": rc, "stdout": out, "stderr": err})
-    nopasswd = _attach.listing_nopasswd(listing or "", tool_path, runas)
+                            % runas, sudo_check={"rc": rc, "stdout": out, "stderr": err}), info
+    if nopasswd is None:
+        nopasswd = _attach.listing_nopasswd(listing or "", tool_path, runas)
+    info["nopasswd"] = nopasswd
     if nopasswd is False and not interactive:
         return _sudo_result("sudo_password_required",
                             "sudoers lets %s run %s as %s, but only with a password, and non-interactive use was "
                             "asked for." % (account["name"], tool_path, runas),
-                            "Add NOPASSWD to the grant, or run it interactively (sudo_interactive: true).")
-    return None
+                            "Add NOPASSWD to the grant, or run it interactively (sudo_interactive: true)."), info
+    return None, info
 
 
 def _sudo_result(reason, explanation, remediation, **extra):
@@ -186,15 +214,19 @@ def _sudo_result(reason, explanation, remediation, **extra):
     return result
 
 
-def explain_sudo_refusal(account, runas, tool_path, grants, skipped):
-    """Why no rule matched, from the parsed tree (sudo itself already said no)."""
+def explain_sudo_refusal(account, runas, tool_path, grants, skipped, model=None):
+    """Why sudo said no: the rule that took it back when the model knows it, else what the grants show."""
     mine = _accounts.principals(account)
     tool = os.path.basename(tool_path)
+    reasons = []
+    rule = (model or {}).get("rule")
+    if model and model.get("certain") and model.get("allowed") is False and rule and rule.get("negated"):
+        where = "%s line %s" % (rule["source"], rule["line"]) if rule.get("line") else rule["source"]
+        reasons.append("the rule in %s takes it back (%s)" % (where, rule["command"]))
     relevant = [g for g in grants if g["principal"] in mine and tool in g["tools"]
                 and account["name"] not in g.get("excluded", [])]
-    reasons = []
-    for grant in relevant:
-        where = "%s:%s" % (grant["source"], grant["line"])
+    for grant in relevant if not reasons else []:
+        where = "%s:%s" % (grant["source"], grant["line"]) if grant.get("line") else grant["source"]
         if grant.get("expired"):
             reasons.append("the grant to %s at %s expired at %s" % (grant["principal"], where, grant["not_after_utc"]))
         elif runas not in grant["runas"] and "ALL" not in grant["runas"]:
@@ -235,10 +267,11 @@ def apache_summary(targets, root="/", comms=None):
     }
 
 
-def check(params, run, in_check_mode=False, root="/", snapshot=None):
+def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=None, hostname=None):
     """The trace_check result, or TraceCheckError for bad input.
 
-    `snapshot` is a gather() result with yama, lsm and sudoers when the caller has one already.
+    `snapshot` is a gather() result with yama, lsm and sudoers when the caller has one already,
+    and `sudoers` the Policy it was computed from.
     """
     via = params.get("via", "direct")
     try:
@@ -264,8 +297,10 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None):
     except _accounts.AccountError as exc:
         raise TraceCheckError("process_user: %s" % exc)
     if snapshot is None:
+        models = {}
         snapshot = _hoststate.gather(root=root, sections=NEEDED_SECTIONS, run=run, validate_sudoers=False,
-                                     tool_versions=False)
+                                     tool_versions=False, hostname=hostname, models=models)
+        sudoers = models.get("sudoers")
     self_proc = _procs.describe("self", root)
     tracer, tracer_info = build_tracer(account, via, runas_account, tool_path, self_proc, root)
     targets = [pair[1] for pair in pairs]
@@ -283,11 +318,12 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None):
     do_probe = bool(params.get("probe")) and (not in_check_mode or params.get("probe_in_check_mode", True))
     results = []
     for pid, target in pairs:
-        verdict = None
+        verdict = sudo_info = None
         if via == "sudo" and target is not None:
-            verdict = sudo_verdict(run, sudo_path, account, runas_account["name"], tool_path, pid, listing,
-                                   params.get("sudo_interactive", False), snapshot["sudoers"]["grants"],
-                                   snapshot["sudoers"]["skipped"], self_proc["no_new_privs"])
+            verdict, sudo_info = sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing,
+                                              params.get("sudo_interactive", False), sudoers,
+                                              snapshot["sudoers"]["grants"], snapshot["sudoers"]["skipped"],
+                                              self_proc["no_new_privs"], hostname)
         if verdict is None:
             verdict = _verdict.decide(tracer, target, host)
         entry = {"pid": pid, "comm": target["comm"] if target else None,
@@ -296,6 +332,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None):
                  "dumpable": target["dumpable"] if target else None,
                  "role": target.get("role") if target else None}
         entry.update(verdict)
+        if sudo_info is not None:
+            entry["sudo"] = sudo_info
         if do_probe and target is not None:
             entry["probe"] = run_probe(run, via, tool_path, pid, account, runas_account["name"],
                                        params.get("probe_timeout", 2), sudo_path, verdict)
@@ -341,7 +379,7 @@ def summarise(request, result):
     return "%s may not trace %s via %s: %s" % (request["user"], what, via, ", ".join(reasons))
 
 
-def verdicts(requests, facts, run, in_check_mode=False, root="/"):
+def verdicts(requests, facts, run, in_check_mode=False, root="/", sudoers=None, hostname=None):
     """check() for each request on a snapshot already gathered (ptrace_facts' `trace`).
 
     A request this host cannot answer (no such user or process) becomes an entry with `error`.
@@ -349,7 +387,8 @@ def verdicts(requests, facts, run, in_check_mode=False, root="/"):
     answers = []
     for request in requests:
         try:
-            result = check(request, run, in_check_mode=in_check_mode, root=root, snapshot=facts)
+            result = check(request, run, in_check_mode=in_check_mode, root=root, snapshot=facts, sudoers=sudoers,
+                           hostname=hostname)
         except NoTargets as exc:
             result = {"allowed": False, "error": str(exc), "no_targets": True}
         except TraceCheckError as exc:

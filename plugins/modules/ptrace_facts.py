@@ -600,17 +600,21 @@ def main():
     def run(argv):
         return module.run_command(argv, environ_update=COMMAND_ENV)
 
+    models = {}
+    hostname = socket.gethostname()
     facts = _hoststate.gather(
         sections=sections,
         tools=params["tools"],
         scan_dirs=[os.path.normpath(d) for d in params["capability_scan_dirs"]],
-        run=run if params["tool_versions"] or params["validate_sudoers"] or params["trace"] else None,
+        run=run,
         validate_sudoers=params["validate_sudoers"],
         tool_versions=params["tool_versions"],
-        hostname=socket.gethostname(),
+        hostname=hostname,
+        models=models,
     )
     if params["trace"]:
-        facts["trace"] = _tracecheck.verdicts(params["trace"], facts, run, module.check_mode)
+        facts["trace"] = _tracecheck.verdicts(params["trace"], facts, run, module.check_mode,
+                                              sudoers=models.get("sudoers"), hostname=hostname)
     if params["policy"]:
         try:
             facts["policy"] = _policy.evaluate(params["policy"], facts)

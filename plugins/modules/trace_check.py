@@ -246,6 +246,8 @@ mismatches:
   sample: []
 """
 
+import socket
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _tracecheck
@@ -272,7 +274,7 @@ def main():
         return module.run_command(argv, environ_update=COMMAND_ENV)
 
     try:
-        result = _tracecheck.check(params, run, in_check_mode=module.check_mode)
+        result = _tracecheck.check(params, run, in_check_mode=module.check_mode, hostname=socket.gethostname())
     except _tracecheck.TraceCheckError as exc:
         module.fail_json(msg=str(exc))
     for pid in result["mismatches"]:

@@ -31,3 +31,28 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="changes /etc: runs only in the container of tests/real/run")
     for item in items:
         item.add_marker(skip)
+
+
+class Figures(object):
+    """Agreement figures the differential tests report; printed at the end of the run."""
+
+    def __init__(self):
+        self.lines = []
+
+    def add(self, name, text):
+        self.lines.append("%s: %s" % (name, text))
+
+
+_FIGURES = Figures()
+
+
+@pytest.fixture(scope="session")
+def figures():
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES.lines:
+        terminalreporter.section("differential figures")
+        for line in _FIGURES.lines:
+            terminalreporter.write_line(line)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import struct
 
 import pytest
@@ -49,6 +50,24 @@ def gather(tree, **kwargs):
 
 def ids(facts):
     return [f["id"] for f in facts["findings"]]
+
+
+def test_no_sudo_installed_is_no_sudoers_finding(tree):
+    make_host(tree)
+    os.unlink(tree / "/etc/sudoers")
+    facts = gather(tree, sections=("tools", "sudoers"))
+    assert facts["sudoers"]["installed"] is False
+    assert [f for f in facts["findings"] if f["id"].startswith("sudoers")] == []
+
+
+def test_sudo_installed_without_its_main_file_is_high_and_names_no_none(tree):
+    make_host(tree)
+    os.unlink(tree / "/etc/sudoers")
+    tree.write("/usr/bin/sudo", "", mode=0o4755)
+    facts = gather(tree, sections=("tools", "sudoers"))
+    found = [f for f in facts["findings"] if f["id"].startswith("sudoers")]
+    assert [(f["id"], f["severity"]) for f in found] == [("sudoers_file_unsafe", "high")]
+    assert "None" not in found[0]["message"] and "/etc/sudoers does not exist" in found[0]["message"]
 
 
 def test_podman_container_without_sys_ptrace(tree):
@@ -141,6 +160,7 @@ def test_world_executable_ptrace_file_and_broken_xattr_are_reported(tree, monkey
 
 def test_sudoers_findings_from_a_messy_tree(tree):
     make_host(tree)
+    tree.write("/usr/bin/sudo", "", mode=0o4755)
     tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n"
                                "#includedir /etc/sudoers.d\n@includedir /etc/sudoers.d\n", mode=0o440)
     tree.write("/etc/sudoers.d/debug.conf", "%debug ALL=(root) NOPASSWD: /usr/bin/strace\n", mode=0o440)

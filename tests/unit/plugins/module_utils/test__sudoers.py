@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
+"""The sudoers tree as sudo reads it, the fallback parser, and the grants in it (tests/real checks it
+against the real sudo; these pin the rules on fixture trees)."""
 
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers
+from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers, _sudoers_syntax
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, 0, tzinfo=datetime.timezone.utc)
 TOOLS = {"strace": ["/usr/bin/strace"], "gdb": ["/usr/bin/gdb"]}
@@ -230,6 +233,8 @@ def test_hosts(sudoers):
 
 
 def test_commands_matching_tools(sudoers):
+    sudoers.write("/usr/bin/strace", "")
+    sudoers.write("/usr/bin/gdb", "")
     sudoers.sudo("/etc/sudoers", """\
 a ALL=(root) /usr/bin/strace -p *
 b ALL=(root) /usr/bin/
@@ -246,10 +251,11 @@ g ALL=(root) /usr/bin/strace ""
     assert found["a"]["commands"] == ["/usr/bin/strace -p *"]
     assert found["b"]["tools"] == ["gdb", "strace"]
     assert found["c"]["tools"] == ["strace"]
-    assert found["d"]["tools"] == ["strace"]
+    # A path that does not exist runs nothing: sudo matches commands by inode.
+    assert "d" not in found
     assert "e" not in found and "h" not in found
     assert found["f"]["tools"] == ["gdb"]
-    assert found["g"]["commands"] == ["/usr/bin/strace "]
+    assert found["g"]["commands"] == ['/usr/bin/strace ""']
     assert found["#1000"]["tools"] == ["gdb"]
 
 
@@ -258,8 +264,9 @@ def test_escapes_multiple_host_specs_and_defaults(sudoers):
                                  "alice web1 = (root) /usr/bin/strace : db1 = (root) /usr/bin/gdb\n"
                                  "bob ALL=(root) /usr/bin/strace -e trace\\=open\n")
     loaded, grants = grants_of(sudoers)[:2]
-    assert loaded.defaults[0][:2] == (":%debug", {"log_output": True, "requiretty": False,
-                                                  "iolog_dir": "/var/log/sudo-io"})
+    entry = loaded.defaults[0]
+    assert (entry.binding_kind, [m.text() for m in entry.binding]) == ("user", ["%debug"])
+    assert entry.options == [("log_output", True), ("requiretty", False), ("iolog_dir", "/var/log/sudo-io")]
     assert [g["tools"] for g in grants if g["principal"] == "alice"] == [["strace"]]
     assert by_principal(grants)["bob"]["commands"] == ["/usr/bin/strace -e trace=open"]
 
@@ -288,3 +295,119 @@ def test_log_output_tag(sudoers):
                                           ("x~", "name_ends_with_tilde"), (".x", "name_contains_dot")])
 def test_skip_reason_for_name(name, reason):
     assert _sudoers.skip_reason_for_name(name) == reason
+
+
+# --- semantics measured against the real sudo 1.9.13p3 (tests/real/test_sudoers_differential.py) ---
+
+def test_a_comment_ends_at_the_newline_even_after_a_backslash(sudoers):
+    sudoers.sudo("/etc/sudoers", "# a comment ending in a backslash \\\nalice ALL=(root) NOPASSWD: /usr/bin/strace\n")
+    assert [g["principal"] for g in grants_of(sudoers)[1]] == ["alice"]
+
+
+def test_includedir_with_a_trailing_comment_and_indented_forms(sudoers):
+    sudoers.sudo("/etc/sudoers", "@includedir /etc/sudoers.d # the drop-ins\n"
+                                 "  #includedir /etc/commented\n"
+                                 "  @include /etc/indented\n")
+    sudoers.sudo("/etc/sudoers.d/a", "alice ALL=(root) /usr/bin/strace\n")
+    sudoers.sudo("/etc/commented/b", "bob ALL=(root) /usr/bin/strace\n")
+    sudoers.sudo("/etc/indented", "carol ALL=(root) /usr/bin/strace\n")
+    loaded, grants = grants_of(sudoers)[:2]
+    assert loaded.files == ["/etc/sudoers", "/etc/sudoers.d/a", "/etc/indented"]
+    assert sorted(g["principal"] for g in grants) == ["alice", "carol"]
+
+
+def test_a_hash_right_after_a_command_path_starts_a_comment(sudoers):
+    sudoers.sudo("/etc/sudoers", "alice ALL=(root) NOPASSWD: /usr/bin/strace# why\n"
+                                 "#1000 ALL=(root) /usr/bin/gdb\n")
+    grants = by_principal(grants_of(sudoers)[1])
+    assert grants["alice"]["commands"] == ["/usr/bin/strace"]
+    assert grants["#1000"]["tools"] == ["gdb"]
+
+
+def test_equals_and_escaped_commas_inside_command_arguments(sudoers):
+    sudoers.sudo("/etc/sudoers", "alice ALL=(root) /usr/bin/strace -e trace=open\n"
+                                 "bob ALL=(root) /usr/bin/strace -e trace\\=open\\,close, /usr/bin/gdb\n")
+    loaded, grants = grants_of(sudoers)[:2]
+    assert loaded.errors == []
+    commands = [(g["principal"], g["commands"]) for g in grants]
+    assert commands == [("alice", ["/usr/bin/strace -e trace=open"]),
+                        ("bob", ["/usr/bin/strace -e trace=open,close"]), ("bob", ["/usr/bin/gdb"])]
+
+
+@pytest.mark.parametrize("deny", [
+    "alice ALL=(root) !/usr/bin/strace -p 1",        # only some arguments
+    "alice ALL=(www-data) !/usr/bin/strace",         # another run-as user
+    "alice ALL=(root) !/usr/local/bin/strace",       # another path with the same base name
+    "bob ALL=(root) !/usr/bin/strace",               # another user
+    "alice otherhost=(root) !/usr/bin/strace",       # another host
+    "alice ALL=(root) NOTAFTER=20200101000000Z !/usr/bin/strace",  # a deny out of force
+])
+def test_a_deny_that_does_not_cover_the_grant_leaves_it_live(sudoers, deny):
+    sudoers.sudo("/etc/sudoers", "alice ALL=(root) NOPASSWD: /usr/bin/strace\n%s\n" % deny)
+    grants, overridden = grants_of(sudoers)[1:]
+    assert [(g["principal"], g["tools"]) for g in grants if g["principal"] == "alice"] == [("alice", ["strace"])]
+    assert overridden == []
+
+
+@pytest.mark.parametrize("deny", [
+    "alice ALL=(root) !/usr/bin/strace",
+    "ALL ALL=(ALL) !/usr/bin/strace",
+    "alice ALL=(root) !ALL",
+])
+def test_a_deny_that_covers_the_grant_overrides_it(sudoers, deny):
+    sudoers.sudo("/etc/sudoers", "alice ALL=(root) NOPASSWD: /usr/bin/strace\n%s\n" % deny)
+    grants, overridden = grants_of(sudoers)[1:]
+    assert [g for g in grants if g["principal"] == "alice" and "strace" in g["tools"]] == []
+    assert [(o["principal"], o["tools"], o["overridden_by"]) for o in overridden] == [
+        ("alice", ["strace"], "/etc/sudoers:2")]
+
+
+@pytest.mark.parametrize("mode, uid, gid, reason", [
+    (0o777, 0, 0, "directory_world_writable"),
+    (0o755, 65534, 0, "directory_unsafe_owner"),
+    (0o775, 0, 65534, "directory_group_writable"),
+])
+def test_an_included_directory_sudo_skips_is_not_read(sudoers, mode, uid, gid, reason):
+    sudoers.sudo("/etc/sudoers", DEBIAN_MAIN)
+    sudoers.sudo("/etc/sudoers.d/debug", "%debug ALL=(root) NOPASSWD: /usr/bin/strace\n")
+    directory = sudoers / "/etc/sudoers.d"
+    os.chmod(directory, mode)
+    os.chown(directory, uid, gid)
+    loaded, grants = grants_of(sudoers)[:2]
+    assert loaded.skipped == [{"path": "/etc/sudoers.d", "reason": reason, "included_from": "/etc/sudoers",
+                               "line": 5}]
+    assert "%debug" not in by_principal(grants)
+
+
+def test_a_trailing_backslash_on_the_last_line_does_not_join_the_next_file(sudoers):
+    sudoers.sudo("/etc/sudoers", "@includedir /etc/sudoers.d\n")
+    sudoers.sudo("/etc/sudoers.d/a", "alice ALL=(root) /usr/bin/strace \\")
+    sudoers.sudo("/etc/sudoers.d/b", "bob ALL=(root) /usr/bin/gdb\n")
+    grants = by_principal(grants_of(sudoers)[1])
+    assert grants["bob"]["source"] == "/etc/sudoers.d/b"
+
+
+def test_non_utf8_bytes_are_read_not_fatal(sudoers):
+    sudoers.sudo("/etc/sudoers", "# caf\xe9\n")
+    with open(sudoers / "/etc/sudoers", "ab") as handle:
+        handle.write(b"# \xff\xfe\nalice ALL=(root) /usr/bin/strace\n")
+    loaded, grants = grants_of(sudoers)[:2]
+    assert loaded.errors == [] and by_principal(grants)["alice"]
+
+
+def test_hostile_tree_shapes_do_not_raise(sudoers):
+    sudoers.sudo("/etc/sudoers", "@include /etc/sudoers\n@includedir /proc/self/fd\n@include /dev/null\n"
+                                 "@includedir /etc/sudoers\n@include /etc/dir-not-file\n")
+    sudoers.mkdir("/etc/dir-not-file")
+    loaded = grants_of(sudoers)[0]
+    reasons = [(s["path"], s["reason"]) for s in loaded.skipped]
+    assert ("/etc/sudoers", "include_loop") in reasons
+    assert ("/etc/sudoers", "not_a_directory") in reasons
+    assert ("/etc/dir-not-file", "not_regular_file") in reasons
+    assert loaded.tree.uncertain  # sudo re-reads a looping file until its depth limit: answers are unsure
+
+
+def test_statement_lines_follow_continuations():
+    segment = ("/etc/x", 10, "a \\\nb \\\nc\nd")
+    assert list(_sudoers._statement_lines(segment, 11)) == [10, 11, 12]
+    assert list(_sudoers._statement_lines(segment, 13)) == [13]
