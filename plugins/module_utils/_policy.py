@@ -6,7 +6,7 @@
 """Is the host already at a declared policy? The debug_access role's fast path.
 
 `evaluate()` answers per component with the same planning functions the writers use
-(_sysctl_write.plan_persist, _sudoers_write.desired_content, _caps_write.copy_matches), so
+(_sysctl_write.plan, _sudoers_write.desired_content, _caps_write.copy_matches), so
 "compliant" means exactly "the converge modules would change nothing". When in doubt
 (unreadable, a module would fail) a component is not compliant: the role then runs its
 tasks, which change or explain.
@@ -21,7 +21,7 @@ import pwd
 import stat
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _caps_write, _fileio, _lsm, _paths, _sudoers_write, _sysctl_write, _tools,
+    _caps_write, _fileio, _paths, _sudoers_write, _sysctl_write, _tools,
 )
 
 
@@ -34,32 +34,16 @@ def _result(compliant, detail):
 
 
 def yama(spec, facts, root="/"):
-    """Compare Yama (runtime and the boot winner) with spec {state, value, minimum, maximum, confirm_scope_3}."""
-    runtime = facts["yama"]
-    if spec.get("state", "present") == "absent":
-        stale = _sysctl_write.plan_persist(_lsm.YAMA_KEY, None, root=root).pending
-        return _result(not stale, "managed files to remove: %s" % ", ".join(sorted(stale)) if stale
-                       else "no managed sysctl.d file")
-    if facts["container"]["detected"] or not runtime["present"]:
-        # ptrace_scope skips here: nothing the converge could change (the role reports what is missing).
-        return _result(True, "not settable on this host (%s)" % (
-            "container" if facts["container"]["detected"] else "no Yama"))
-    target = _sysctl_write.desired_scope(spec.get("value"), spec.get("minimum"), spec.get("maximum"),
-                                         runtime["scope"])
-    if target == 3 and not spec.get("confirm_scope_3"):
-        return _result(False, "scope 3 needs confirm_scope_3")
+    """Would ptrace_scope with spec {state, value, minimum, maximum, confirm_scope_3} change anything?
+
+    The module's own plan answers (a container or a kernel without Yama: it would skip, nothing to change); a spec
+    the module would refuse is not compliant, so the role runs the module, which says why.
+    """
     try:
-        plan = _sysctl_write.plan_persist(_lsm.YAMA_KEY, target, root=root)
-    except _fileio.FileWriteError as exc:
+        plan = _sysctl_write.plan(spec, facts, root)
+    except (_sysctl_write.SysctlInputError, _fileio.FileWriteError) as exc:
         return _result(False, str(exc))
-    # The runtime cannot move while locked at 3 or on a read-only /proc/sys: the module only persists then.
-    runtime_ok = runtime["scope"] == target or runtime["locked"] or not runtime["writable"]
-    problems = []
-    if not runtime_ok:
-        problems.append("runtime %s, target %d" % (runtime["scope"], target))
-    if plan.pending:
-        problems.append("persisted value needs %s" % ", ".join(sorted(plan.pending)))
-    return _result(not problems, "; ".join(problems) or "runtime and boot at %d" % target)
+    return _result(not plan.changed, plan.summary())
 
 
 def group(name, members):

@@ -163,8 +163,8 @@ def list_files(root="/", applier="systemd_sysctl", pending=None):
                 masked.append(ConfFile(path, masked_by=winners[name].path))
                 continue
             host, dev_null = (None, False) if path in pending else _resolve(root, path)
-            if host is not None and os.path.isdir(host):
-                continue
+            if host is not None and not os.path.isfile(host):
+                continue  # a directory, FIFO or device is not a config file (and a FIFO would block a read)
             winners[name] = ConfFile(path, dev_null=dev_null)
     ordered = [winners[name] for name in sorted(winners)]
     if applier == "sysctl_system" and _resolve(root, SYSCTL_CONF)[0] is not None:
@@ -179,7 +179,8 @@ def read_assignments(root, conf_file):
     if host is None:
         return []
     try:
-        with open(host, "rb") as handle:
+        # O_NONBLOCK: a FIFO put in place of a file must not hang the read.
+        with os.fdopen(os.open(host, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
             text = handle.read().decode("utf-8", "replace")
     except OSError as exc:
         conf_file.unreadable = os.strerror(exc.errno) if exc.errno else str(exc)

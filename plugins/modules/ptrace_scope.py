@@ -31,7 +31,8 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: The diff is the persisted file.
+    details: The diff is the persisted file, or with O(state=absent) the files removed. Nothing is read through a
+      symlink.
   platform:
     details: Linux with the Yama LSM.
 options:
@@ -39,21 +40,28 @@ options:
     description:
       - V(present) converges the scope. V(absent) removes every file this module persisted (found by its header)
         and, when O(value) is given, sets the runtime value to it (used to revert to a snapshot).
+      - A file of this module that also sets other keys (added by hand) is neither rewritten nor removed, as that
+        would drop them; the task fails and names them.
     type: str
     choices: [present, absent]
     default: present
   value:
-    description: The scope to set (0 classic, 1 restricted to descendants, 2 admin only, 3 no attach).
-    type: int
-    choices: [0, 1, 2, 3]
+    description:
+      - The scope to set, one of V(0) (classic), V(1) (restricted to descendants), V(2) (admin only), V(3) (no
+        attach).
+      - An integer, or a string holding one of these digits. A boolean is refused (Ansible would otherwise read
+        V(true) as 1).
+    type: raw
   minimum:
-    description: Accept any scope at or above this; a lower scope is raised to it (or to O(value)).
-    type: int
-    choices: [0, 1, 2, 3]
+    description:
+      - Accept any scope at or above this; a lower scope is raised to it (or to O(value)).
+      - One of V(0), V(1), V(2), V(3), given as for O(value).
+    type: raw
   maximum:
-    description: Accept any scope at or below this; a higher scope is lowered to it (or to O(value)).
-    type: int
-    choices: [0, 1, 2, 3]
+    description:
+      - Accept any scope at or below this; a higher scope is lowered to it (or to O(value)).
+      - One of V(0), V(1), V(2), V(3), given as for O(value).
+    type: raw
   apply:
     description: Change the V(runtime) value, the V(persistent) file, or V(both).
     type: str
@@ -61,8 +69,17 @@ options:
     default: both
   file:
     description:
-      - The file to persist in, directly in C(/etc/sysctl.d). By default a name is chosen that sorts after every
-        other file setting the key. A given file that does not win is written, with a warning naming the winner.
+      - The file to persist in, an absolute path directly in C(/etc/sysctl.d) (it is normalised, so
+        C(/etc/sysctl.d//x.conf) is C(/etc/sysctl.d/x.conf); C(..) is refused). A given file that does not win is
+        written, with a warning naming the winner.
+      - By default C(99-debugready-ptrace-scope.conf) is used, or, when another file setting the key sorts after
+        it, the first of C(zz-debugready-ptrace-scope.conf) and C(<last setter>_debugready-ptrace-scope.conf) that
+        sorts after every such file.
+      - The module only overwrites or removes a regular file whose first line is its own header. A name that is
+        taken by anything else (a file of someone else, a symlink, a directory), or whose file would mask a file of
+        the same name in a later sysctl.d directory that sets other keys, is skipped for the next default name
+        with a warning; a given O(file) that is taken fails the task. When no default name is free the task fails
+        and asks for O(file).
     type: path
   confirm_scope_3:
     description: Confirm writing 3, which cannot be undone without a reboot.
@@ -132,6 +149,27 @@ reboot_required:
   returned: always
   type: bool
   sample: false
+diff:
+  description:
+    - With C(--diff), the persisted file before and after (when a file is persisted), or the removed files'
+      content (O(state=absent) with a managed file).
+  returned: when diff mode is on and a file is persisted or removed
+  type: dict
+  contains:
+    before:
+      description: The file's text before the run (empty when it did not exist).
+      type: str
+    after:
+      description: The file's text after the run (empty when removed).
+      type: str
+    before_header:
+      description: The file (files, comma-separated, when several are removed).
+      type: str
+    after_header:
+      description: The same file.
+      type: str
+  sample: {before: "", after: "# Managed by debugready.ptrace.ptrace_scope\n...", before_header: /etc/sysctl.d/99-debugready-ptrace-scope.conf,
+           after_header: /etc/sysctl.d/99-debugready-ptrace-scope.conf}
 skipped:
   description:
     - True when nothing was done because the host cannot take the setting (container, no Yama); Ansible then shows
@@ -146,163 +184,41 @@ skip_reason:
   sample: In a podman container Yama is the host's; set it on the host, and start the container with --cap-add SYS_PTRACE.
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _hoststate, _lsm, _sysctl, _sysctl_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _hoststate, _sysctl_write
 
-KEY = _lsm.YAMA_KEY
-
-
-def unsupported_reason(facts):
-    container = facts["container"]
-    yama = facts["yama"]
-    if container["detected"]:
-        return ("In a %s container Yama is the host's and /proc/sys is read-only: set kernel.yama.ptrace_scope on the "
-                "host (e.g. with this module there), and start the container with --cap-add SYS_PTRACE for tracing "
-                "inside it." % (container["engine"] or "unknown"))
-    if not yama["present"]:
-        return "This kernel has no Yama LSM: kernel.yama.ptrace_scope does not exist, there is nothing to set."
-    return None
+ROOT = "/"  # the host; unit tests point it at a fixture tree
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            value=dict(type="int", choices=[0, 1, 2, 3]),
-            minimum=dict(type="int", choices=[0, 1, 2, 3]),
-            maximum=dict(type="int", choices=[0, 1, 2, 3]),
-            apply=dict(type="str", choices=["both", "runtime", "persistent"], default="both"),
-            file=dict(type="path"),
-            confirm_scope_3=dict(type="bool", default=False),
-            strict_runtime=dict(type="bool", default=False),
-            on_unsupported=dict(type="str", choices=["skip", "fail"], default="skip"),
-        ),
+        argument_spec=dict(_sysctl_write.SCOPE_OPTIONS, **_sysctl_write.APPLY_OPTIONS),
         supports_check_mode=True,
     )
-    params = module.params
-    if params["state"] == "present" and all(params[k] is None for k in ("value", "minimum", "maximum")):
-        module.fail_json(msg="one of the following is required: value, minimum, maximum")
-    low = params["minimum"] if params["minimum"] is not None else 0
-    high = params["maximum"] if params["maximum"] is not None else 3
-    if low > high:
-        module.fail_json(msg="minimum (%d) is above maximum (%d)" % (low, high))
-    if params["value"] is not None and not low <= params["value"] <= high:
-        module.fail_json(msg="value %d is outside minimum..maximum (%d..%d)" % (params["value"], low, high))
+    facts = _hoststate.gather(root=ROOT, sections=("yama", "container"))
     try:
-        chosen_file = _sysctl_write.check_file(params["file"]) if params["file"] else None
-    except _sysctl_write.SysctlInputError as exc:
+        plan = _sysctl_write.plan(module.params, facts, ROOT)
+    except (_sysctl_write.SysctlInputError, _fileio.FileWriteError) as exc:
         module.fail_json(msg=str(exc))
-
-    facts = _hoststate.gather(sections=("yama", "container"))
-    yama = facts["yama"]
-    # gather() already resolved both appliers: reuse it rather than reading the files again.
-    before = {"runtime": yama["scope"],
-              "boot": dict((applier, {"value": yama["boot"][applier]["value"], "source": yama["boot"][applier]["source"]})
-                           for applier in _sysctl.APPLIERS)}
-    result = dict(changed=False, before=before, after=before, target=None, file=None, reboot_required=False)
-    reason = unsupported_reason(facts)
-    files_only = params["apply"] == "persistent" or (params["state"] == "absent" and params["value"] is None)
-    if reason and not files_only:
-        if params["on_unsupported"] == "fail":
-            module.fail_json(msg=reason, **result)
-        module.warn(reason)
-        module.exit_json(skipped=True, skip_reason=reason, **result)
-    if reason:
-        # Only files are asked for (building an image, or removing them): the live kernel is not involved.
-        module.warn(reason + " Only the persisted file is managed.")
-
-    if params["state"] == "absent":
-        target = params["value"] if params["value"] is not None else yama["scope"]
-        runtime_change = yama["scope"] != target
-        persist = False
-    else:
-        target = _sysctl_write.desired_scope(params["value"], params["minimum"], params["maximum"], yama["scope"])
-        runtime_change = params["apply"] in ("both", "runtime") and yama["scope"] != target
-        persist = params["apply"] in ("both", "persistent")
-    result["target"] = target
-    if target == 3 and not params["confirm_scope_3"] and (runtime_change or persist):
-        module.fail_json(msg="scope 3 locks ptrace for everyone, root included, until the next reboot: set "
-                             "confirm_scope_3: true to write it", **result)
-    reboot_required = False
-    if runtime_change and yama["locked"]:
-        if params["strict_runtime"]:
-            module.fail_json(msg="Yama is locked at 3 until reboot; the runtime value cannot be lowered to %d "
-                                 "(strict_runtime is set)" % target, **result)
-        module.warn("Yama is locked at 3 until reboot: %d is persisted and takes effect at the next boot." % target)
-        runtime_change = False
-        reboot_required = True
-    elif runtime_change and not yama["writable"]:
-        why = "kernel.yama.ptrace_scope cannot be written here (%s)" % yama["not_writable_reason"]
-        if params["on_unsupported"] == "fail" or not persist:
-            module.fail_json(msg=why, **result)
-        module.warn(why + "; only the persisted value is changed.")
-        runtime_change = False
-        reboot_required = True
-
-    path = previous = content = None
-    pending = {}
-    if persist or params["state"] == "absent":
+    for warning in plan.warnings:
+        module.warn(warning)
+    result = plan.result()
+    if plan.skip_reason:
+        module.exit_json(skipped=True, skip_reason=plan.skip_reason, **result)
+    diff = plan.diff()
+    if module._diff and diff:
+        result["diff"] = diff
+    if plan.changed and not module.check_mode:
         try:
-            plan = _sysctl_write.plan_persist(KEY, target if persist else None, chosen_file)
-        except _sysctl_write.SysctlInputError as exc:
+            _sysctl_write.apply(plan, ROOT)
+        except _sysctl_write.SysctlWriteError as exc:
+            result.update(changed=False, errno=exc.errno_name)  # apply() put back what it had done
             module.fail_json(msg=str(exc), **result)
-        path, content, previous, pending = plan.path, plan.content, plan.previous, plan.pending
-        result["file"] = path
-    after_boot = _sysctl_write.boot_state(KEY, pending=pending)
-    for applier, state in after_boot.items():
-        if persist and state["value"] != str(target):
-            module.warn("%s still ends at ptrace_scope %s from %s, not %d: edit or remove that setting." % (
-                "systemd-sysctl (boot)" if applier == "systemd_sysctl" else "'sysctl --system'",
-                state["value"], state["source"], target))
-    changed = runtime_change or bool(pending)
-    result.update(changed=changed, reboot_required=reboot_required,
-                  after={"runtime": target if runtime_change else yama["scope"], "boot": after_boot})
-    if module._diff and persist:
-        result["diff"] = dict(before=(previous or b"").decode("utf-8", "replace"), after=content,
-                              before_header=path, after_header=path)
-    if module.check_mode or not changed:
-        module.exit_json(**result)
-
-    # Writing 3 is irreversible: persist first. Otherwise change the runtime first (the likelier
-    # failure) and put it back if persisting fails, so nothing is left half-changed.
-    saved = dict((p, _fileio.read_bytes(p)) for p in pending)
-    try:
-        if runtime_change and target == 3:
-            try:
-                _write_files(pending)
-                _sysctl_write.write_runtime(KEY, target)
-            except _sysctl_write.SysctlWriteError:
-                _write_files(saved)
-                raise
-        else:
-            if runtime_change:
-                _sysctl_write.write_runtime(KEY, target)
-            try:
-                _write_files(pending)
-            except _fileio.FileWriteError:
-                _write_files(saved)
-                if runtime_change and yama["scope"] is not None:
-                    _sysctl_write.write_runtime(KEY, yama["scope"])
-                raise
-    except _sysctl_write.SysctlWriteError as exc:
-        module.fail_json(msg=str(exc), errno=exc.errno_name, **result)
-    except _fileio.FileWriteError as exc:
-        module.fail_json(msg=str(exc), **result)
+        except _fileio.FileWriteError as exc:
+            result.update(changed=False)
+            module.fail_json(msg=str(exc), **result)
     module.exit_json(**result)
-
-
-def _write_files(contents):
-    """Write each {path: text or bytes} and remove each {path: None}, new files before removals."""
-    for path, data in sorted(contents.items(), key=lambda item: item[1] is None):
-        if data is None:
-            _fileio.remove(path)
-        else:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            data = data.encode("utf-8") if not isinstance(data, bytes) else data
-            _fileio.write_atomic(path, data, 0o644, 0, 0)
 
 
 if __name__ == "__main__":
