@@ -232,11 +232,13 @@ class Plan(object):
     """What converging would do. `changed` and `reasons` are the answer; `actions` is what converge runs."""
 
     __slots__ = ("changed", "reasons", "before", "after", "actions", "wanted", "mode", "gid", "warnings",
-                 "blockers")
+                 "conditions", "blockers")
 
     def __init__(self):
         self.changed = False
         self.reasons, self.actions, self.warnings, self.blockers = [], [], [], []
+        # Why the capabilities will not work as written here: "nosuid", "noexec", "outside_bounding_set".
+        self.conditions = []
         self.before, self.after = {}, {}
         self.wanted = self.mode = self.gid = None
 
@@ -331,7 +333,9 @@ def plan(params, host):
             result.reasons.append(_caps_reason(current, result.wanted))
             result.actions.append("set_caps" if result.wanted is not None else "remove_caps")
     result.changed = bool(result.actions)
-    result.warnings = _warnings(path, result.wanted, host)
+    found = _warnings(path, result.wanted, host)
+    result.conditions = [key for key, _text in found if key != "root_equivalent"]
+    result.warnings = [text for _key, text in found]
     return result
 
 
@@ -371,17 +375,17 @@ def _warnings(path, wanted, host):
     out = []
     options = host["mount_options"]
     if "nosuid" in options:
-        out.append("%s is on a nosuid mount: the kernel ignores file capabilities there." % path)
+        out.append(("nosuid", "%s is on a nosuid mount: the kernel ignores file capabilities there." % path))
     if "noexec" in options:
-        out.append("%s is on a noexec mount: nobody can execute it there." % path)
+        out.append(("noexec", "%s is on a noexec mount: nobody can execute it there." % path))
     bounding = host.get("bounding")
     if bounding is not None and wanted.effective and wanted.permitted & ~bounding:
-        out.append("%s is not in this host's bounding set: executing %s fails with EPERM here (the effective "
-                   "flag demands every permitted capability)." % (
-                       ",".join(_caps.mask_to_names(wanted.permitted & ~bounding)), path))
+        out.append(("outside_bounding_set", "%s is not in this host's bounding set: executing %s fails with EPERM "
+                    "here (the effective flag demands every permitted capability)." % (
+                        ",".join(_caps.mask_to_names(wanted.permitted & ~bounding)), path)))
     if wanted.root_equivalent():
-        out.append("A file holding %s lets whoever can run it take over the host: root-equivalent for them. "
-                   "Keep it group-restricted." % ",".join(wanted.root_equivalent()))
+        out.append(("root_equivalent", "A file holding %s lets whoever can run it take over the host: "
+                    "root-equivalent for them. Keep it group-restricted." % ",".join(wanted.root_equivalent())))
     return out
 
 

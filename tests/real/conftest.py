@@ -31,3 +31,28 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="changes /etc: runs only in the container of tests/real/run")
     for item in items:
         item.add_marker(skip)
+
+
+class Figures(object):
+    """Measured figures a test reports; printed at the end of the run, also with -q."""
+
+    def __init__(self):
+        self.lines = []
+
+    def add(self, name, text):
+        self.lines.append((name, text))
+
+
+_FIGURES = Figures()
+
+
+@pytest.fixture(scope="session")
+def figures():
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES.lines:
+        terminalreporter.section("figures")
+        for name, text in _FIGURES.lines:
+            terminalreporter.write_line("%s: %s" % (name, text))

@@ -151,14 +151,16 @@ def test_source_and_path_the_same_file():
         _caps_write.plan(COPY, host(copy(), real="/usr/bin/strace"))
 
 
-@pytest.mark.parametrize("options, bounding, warning", [
-    (["nosuid"], None, "nosuid mount: the kernel ignores file capabilities"),
-    (["noexec"], None, "noexec mount: nobody can execute it"),
-    ([], 0xa80425fb, "cap_sys_ptrace is not in this host's bounding set: executing"),
+@pytest.mark.parametrize("options, bounding, condition, warning", [
+    (["nosuid"], None, "nosuid", "nosuid mount: the kernel ignores file capabilities"),
+    (["noexec"], None, "noexec", "noexec mount: nobody can execute it"),
+    ([], 0xa80425fb, "outside_bounding_set", "cap_sys_ptrace is not in this host's bounding set: executing"),
 ])
-def test_warnings(options, bounding, warning):
-    warnings = _caps_write.plan(COPY, host(copy(), options=options, bounding=bounding)).warnings
-    assert any(warning in w for w in warnings), warnings
+def test_warnings(options, bounding, condition, warning):
+    decided = _caps_write.plan(COPY, host(copy(), options=options, bounding=bounding))
+    assert any(warning in w for w in decided.warnings), decided.warnings
+    assert decided.conditions == [condition]
+    assert _caps_write.plan(COPY, host(copy())).conditions == []
 
 
 # ---------------------------------------------------------------- without a source: the xattr of a file

@@ -123,13 +123,20 @@ def test_copy_lifecycle(capsys, layout):
     st = os.lstat(path)
     assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o750, 0, os.getgid())
     assert raw_caps(path) == PTRACE_EP_V2
-    assert [n for n in os.listdir(layout["dir"])] == ["tool-debug"]
-
-    # Idempotent whatever the notation; an int mode is the numeric mode, as in ansible.builtin.file.
-    for overrides in ({}, {"mode": 0o750}, {"mode": "750"}, {"capabilities": ["SYS_PTRACE"], "flags": "+ep"},
-                      {"capabilities": ["sys_ptrace"], "flags": "=pe"}):
-        assert run_module(capsys, args_of(layout, **overrides))["changed"] is False, overrides
+    assert os.listdir(layout["dir"]) == ["tool-debug"]
     assert agree(capsys, layout)["changed"] is False
+
+
+@AS_ROOT
+@pytest.mark.parametrize("overrides", [
+    {}, {"mode": 0o750}, {"mode": "750"}, {"capabilities": ["SYS_PTRACE"], "flags": "+ep"},
+    {"capabilities": ["sys_ptrace"], "flags": "=pe"},
+], ids=["same", "yaml-int-mode", "octal-without-0", "upper-plus", "lower-equals"])
+def test_idempotent_in_every_notation(capsys, layout, overrides):
+    """An int mode is the numeric mode, as in ansible.builtin.file (YAML's unquoted 0750 arrives as 488)."""
+    assert run_module(capsys, args_of(layout))["changed"] is True
+    result = run_module(capsys, args_of(layout, **overrides))
+    assert result.get("failed") is None and result["changed"] is False, result
 
 
 def set_named_acl(path, uid, perm=5):
