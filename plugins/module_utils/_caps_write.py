@@ -278,7 +278,7 @@ def _guard(path, wanted, mode, acl, allow_world_executable):
             "a shared mapping and keep the capabilities. Use a mode without group or other write, e.g. 0750."
             % (path, ", ".join(writers), mode, ", ACL " + _acl.to_text(acl) if _acl.is_extended(acl) else ""))
     root_equivalent = wanted.root_equivalent()
-    runners = [r for r in _acl.others_with(mode, acl, _acl.EXECUTE) if r != "group"]
+    runners = [r if r != "others" else "every user" for r in _acl.others_with(mode, acl, _acl.EXECUTE) if r != "group"]
     if root_equivalent and runners and not allow_world_executable:
         raise CapsInputError(
             "refusing: %s would hold %s and be executable by %s (mode %04o%s), who could then take over the host "
@@ -380,9 +380,9 @@ def _warnings(path, wanted, host):
         out.append(("noexec", "%s is on a noexec mount: nobody can execute it there." % path))
     bounding = host.get("bounding")
     if bounding is not None and wanted.effective and wanted.permitted & ~bounding:
-        out.append(("outside_bounding_set", "%s is not in this host's bounding set: executing %s fails with EPERM "
-                    "here (the effective flag demands every permitted capability)." % (
-                        ",".join(_caps.mask_to_names(wanted.permitted & ~bounding)), path)))
+        out.append(("outside_bounding_set", "%s is not in this host's bounding set: executing the file fails with "
+                    "EPERM here (the effective flag demands every permitted capability)." % (
+                        ",".join(_caps.mask_to_names(wanted.permitted & ~bounding)))))
     if wanted.root_equivalent():
         out.append(("root_equivalent", "A file holding %s lets whoever can run it take over the host: "
                     "root-equivalent for them. Keep it group-restricted." % ",".join(wanted.root_equivalent())))

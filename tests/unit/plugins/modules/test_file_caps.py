@@ -58,8 +58,8 @@ def args_of(layout, **overrides):
     ({"mode": "rwx"}, "mode must be octal"),
     ({"mode": "4750"}, "would be setuid or setgid"),
     ({"mode": "0770"}, "writable by group"),
-    ({"mode": "0755"}, "executable by others"),
-    ({"mode": "0755", "capabilities": ["cap_setuid"]}, "would hold cap_setuid and be executable by others"),
+    ({"mode": "0755"}, "executable by every user"),
+    ({"mode": "0755", "capabilities": ["cap_setuid"]}, "would hold cap_setuid and be executable by every user"),
     ({"path": "bin/tool-debug"}, "must be absolute paths"),
     ({"source": "/nonexistent/tool"}, "source /nonexistent/tool does not exist"),
     ({"group": "no-such-group-xyz"}, "group 'no-such-group-xyz' does not exist"),
@@ -194,7 +194,7 @@ def test_caps_of_an_existing_file(capsys, tmp_path):
     assert run_module(capsys, args)["changed"] is False
     # Root-equivalent on a world-executable file: refused, and nothing written.
     refused = run_module(capsys, dict(args, capabilities=["cap_sys_ptrace"]))
-    assert refused["failed"] and "executable by others" in refused["msg"]
+    assert refused["failed"] and "executable by every user" in refused["msg"]
     assert _caps.read_file_caps(str(path)).permitted == 1 << 13
     removed = run_module(capsys, {"path": str(path), "state": "absent"})
     assert removed["changed"] is True and _caps.read_file_caps(str(path)) is None
