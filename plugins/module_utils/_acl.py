@@ -35,8 +35,8 @@ class AclFormatError(Exception):
 class Entry(object):
     __slots__ = ("tag", "perm", "id")
 
-    def __init__(self, tag, perm, id=UNDEFINED_ID):  # pylint: disable=redefined-builtin
-        self.tag, self.perm, self.id = tag, perm, id
+    def __init__(self, tag, perm, ident=UNDEFINED_ID):
+        self.tag, self.perm, self.id = tag, perm, ident
 
     def __eq__(self, other):
         return isinstance(other, Entry) and (self.tag, self.perm, self.id) == (other.tag, other.perm, other.id)
