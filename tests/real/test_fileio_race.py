@@ -142,8 +142,8 @@ def test_descriptors_never_follow_a_swapped_temp_file(attacked, figures):
     swaps = stop()
     assert_untouched(mine)
     figures.add("fileio race", "%d writes against a real attacker: %d swaps by the attacker, %d noticed before the "
-                "rename, %d written; attacker's file untouched" % (rounds, swaps, outcomes["swap noticed"],
-                                                                  outcomes["written"]))
+                "rename, %d written; attacker's file untouched" % (
+                    rounds, swaps, outcomes["swap noticed"], outcomes["written"]))
     assert swaps > 0, "the attacker never won the race: the test proved nothing"
     assert outcomes["swap noticed"] > 0
     live = os.path.join(directory, "tool")

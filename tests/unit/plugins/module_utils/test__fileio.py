@@ -167,4 +167,3 @@ def test_remove(tmp_path):
     path.write_bytes(b"")
     assert _fileio.remove(str(path)) is True
     assert _fileio.remove(str(path)) is False
-
