@@ -25,9 +25,10 @@ description:
     writable by group or others either.
   - Refuses capabilities on a file that would be setuid, setgid, or writable by its group, by others or through an ACL
     entry (they could rewrite it through a shared mapping and keep the capabilities).
-  - Refuses a file holding a root-equivalent capability (C(CAP_SYS_PTRACE), C(CAP_SYS_ADMIN), C(CAP_SETUID),
-    C(CAP_DAC_OVERRIDE) and the others listed in C(_caps.ROOT_EQUIVALENT)) that users outside its group could run
-    (other execute bit, or a named ACL entry), unless O(allow_world_executable=true).
+  - Refuses a file holding a root-equivalent capability (C(chown), C(dac_override), C(dac_read_search), C(fowner),
+    C(setuid), C(setgid), C(setfcap), C(sys_admin), C(sys_module), C(sys_rawio), C(sys_boot), C(bpf), C(perfmon),
+    C(sys_ptrace), C(mknod)) that users outside its group could run (other execute bit, or a named ACL entry), unless
+    O(allow_world_executable=true).
   - B(A tool holding CAP_SYS_PTRACE is root-equivalent for whoever can run it.)
 author:
   - debugready.ptrace maintainers (@debugready)
