@@ -35,6 +35,22 @@ CAP_NAMES = (
 CAP_NUMBERS = dict((name, number) for number, name in enumerate(CAP_NAMES))
 CAP_SYS_PTRACE = CAP_NUMBERS["cap_sys_ptrace"]
 
+# Whoever runs a file holding one of these can make themselves root, by the capability's documented
+# purpose and with the system's default settings:
+#   chown, dac_override, fowner: take over or rewrite /etc/shadow, /etc/sudoers, any root-owned file;
+#   dac_read_search: read /etc/shadow and root's keys (and open_by_handle_at reaches any inode);
+#   setuid, setgid: become uid or gid 0;  setfcap: give any file full file capabilities;
+#   sys_admin, sys_module, sys_rawio, sys_boot (kexec), bpf, perfmon: kernel code or kernel memory;
+#   sys_ptrace: inject code into root's processes;  mknod: a raw disk or /dev/mem device node of one's own.
+# Left out, as they need a second weakness to reach root: fsetid (only keeps setuid bits on a file the
+# caller can already write), setpcap (needs a file with inheritable capabilities), sys_chroot (needs a
+# hard link to a setuid binary, refused by fs.protected_hardlinks=1), net_admin, kill, ipc_owner and the
+# mac_* ones (powerful, but they do not bypass file permissions or give uid 0 by themselves).
+ROOT_EQUIVALENT = frozenset(CAP_NUMBERS["cap_" + name] for name in (
+    "chown", "dac_override", "dac_read_search", "fowner", "setgid", "setuid", "setfcap", "sys_admin",
+    "sys_module", "sys_rawio", "sys_boot", "bpf", "perfmon", "sys_ptrace", "mknod"))
+ROOT_EQUIVALENT_MASK = sum(1 << number for number in ROOT_EQUIVALENT)
+
 REVISION_MASK = 0xFF000000
 FLAG_EFFECTIVE = 0x000001
 _SIZES = {1: 12, 2: 20, 3: 24}
@@ -90,6 +106,20 @@ class FileCaps(object):
 
     def has(self, number):
         return bool(self.permitted >> number & 1)
+
+    @property
+    def applies(self):
+        """Whether the kernel uses these capabilities for processes of the reader's user namespace.
+
+        getxattr returns a revision-3 xattr whose root id is the reader's namespace root (or an
+        ancestor's) as revision 2; a revision 3 that still carries a non-zero root id belongs to
+        another namespace, and exec in this one ignores it (security/commoncap.c).
+        """
+        return self.revision != 3 or not self.rootid
+
+    def root_equivalent(self):
+        """Names of the root-equivalent capabilities the file grants (permitted or inheritable)."""
+        return mask_to_names((self.permitted | self.inheritable) & ROOT_EQUIVALENT_MASK)
 
 
 def decode(blob):

@@ -6,7 +6,7 @@
 """Is the host already at a declared policy? The debug_access role's fast path.
 
 `evaluate()` answers per component with the same planning functions the writers use
-(_sysctl_write.plan, _sudoers_write.desired_content, _caps_write.copy_matches), so
+(_sysctl_write.plan, _sudoers_write.plan, _caps_write.plan), so
 "compliant" means exactly "the converge modules would change nothing". When in doubt
 (unreadable, a module would fail) a component is not compliant: the role then runs its
 tasks, which change or explain.
@@ -113,29 +113,20 @@ def sudoers(specs, now, root="/"):
 
 
 def filecap(spec, root="/"):
-    """The capability copy has the source's content, root:group, the mode and the capabilities."""
-    source = _paths.host_path(root, spec["source"])
-    path = _paths.host_path(root, spec["path"])
-    if not os.path.isfile(source):
-        return _result(False, "source %s does not exist" % spec["source"])
+    """The capability copy is what file_caps would leave: the same plan, so "compliant" means "no change"."""
+    params = dict(spec, state="present", allow_world_executable=False)
     try:
-        gid = grp.getgrnam(spec["group"]).gr_gid
-    except KeyError:
-        return _result(False, "group %s does not exist" % spec["group"])
+        _caps_write.parse_mode(params["mode"])
+    except _caps_write.CapsInputError as exc:
+        raise PolicyInputError("filecap %s" % exc)
     try:
-        mode = int(spec["mode"], 8)
-        state = _caps_write.copy_state(path)
-        if not _caps_write.copy_matches(state, _caps_write.sha256(source), mode, 0, gid):
-            return _result(False, "%s %s" % (spec["path"], "missing" if state is None
-                                             else "differs from %s (content, owner or mode)" % spec["source"]))
-        current = _caps_write.read(path)
-        wanted = _caps_write.desired(current, spec["capabilities"], spec["flags"], "present")
-    except ValueError:
-        raise PolicyInputError("filecap mode must be octal, got %r" % spec["mode"])
-    except (_caps_write.CapsInputError, _caps_write.CapsWriteError, OSError) as exc:
+        decided = _caps_write.plan(params, _caps_write.read_host(params, root))
+    except (_caps_write.CapsInputError, _caps_write.CapsWriteError) as exc:
         return _result(False, str(exc))
-    if not _caps_write.same(current, wanted):
-        return _result(False, "%s lacks the wanted capabilities" % spec["path"])
+    if decided.blockers:
+        return _result(False, "; ".join(decided.blockers))
+    if decided.changed:
+        return _result(False, "; ".join(decided.reasons))
     return _result(True, "%s in sync with %s" % (spec["path"], spec["source"]))
 
 

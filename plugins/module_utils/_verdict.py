@@ -73,7 +73,7 @@ def tracer_caps_for(via, is_root, session_effective, bounding, filecaps=None, no
     if via != "filecap":
         return (session_effective, session_effective, False, None)
     base = session_effective if is_root else 0
-    if filecaps is None:
+    if filecaps is None or not filecaps.applies:  # a revision 3 of another user namespace is ignored at exec
         return (base, base, False, "filecap_not_applied_missing")
     if nosuid:
         return (base, base, False, "filecap_not_applied_nosuid")

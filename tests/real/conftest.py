@@ -34,13 +34,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 class Figures(object):
-    """Agreement figures the differential tests report; printed at the end of the run."""
+    """Measured figures a test reports; printed at the end of the run, also with -q."""
 
     def __init__(self):
         self.lines = []
 
     def add(self, name, text):
-        self.lines.append("%s: %s" % (name, text))
+        self.lines.append((name, text))
 
 
 _FIGURES = Figures()
@@ -53,6 +53,6 @@ def figures():
 
 def pytest_terminal_summary(terminalreporter):
     if _FIGURES.lines:
-        terminalreporter.section("differential figures")
-        for line in _FIGURES.lines:
-            terminalreporter.write_line(line)
+        terminalreporter.section("figures")
+        for name, text in _FIGURES.lines:
+            terminalreporter.write_line("%s: %s" % (name, text))

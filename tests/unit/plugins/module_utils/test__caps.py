@@ -116,3 +116,24 @@ def test_read_status_caps():
     assert caps["permitted"] == PTRACE
     assert caps["effective"] is None
     assert caps["bounding"] == 0x1ffffffffff
+
+
+@pytest.mark.parametrize("caps, applies", [
+    (FileCaps(PTRACE, 0, True, 2), True),
+    (FileCaps(PTRACE, 0, True, 1), True),
+    (FileCaps(PTRACE, 0, True, 3, 0), True),
+    # getxattr hands back a revision 3 only when its root id is not this namespace's root: exec ignores it.
+    (FileCaps(PTRACE, 0, True, 3, 1000), False),
+])
+def test_applies(caps, applies):
+    assert caps.applies is applies
+
+
+def test_root_equivalent_covers_more_than_sys_ptrace():
+    names = ["cap_" + n for n in ("chown", "dac_override", "dac_read_search", "fowner", "setgid", "setuid", "setfcap",
+                                  "sys_admin", "sys_module", "sys_rawio", "sys_boot", "bpf", "perfmon", "sys_ptrace",
+                                  "mknod")]
+    assert sorted(_caps.mask_to_names(_caps.ROOT_EQUIVALENT_MASK)) == sorted(names)
+    assert FileCaps(_caps.names_to_mask(["cap_net_raw", "cap_net_bind_service", "cap_kill"]), 0, True).root_equivalent() \
+        == []
+    assert FileCaps(1 << 13, 1 << 21, False).root_equivalent() == ["cap_sys_admin"]  # inheritable counts too
