@@ -491,6 +491,7 @@ def test_a_removal_stays_when_the_live_tree_fails(tree):
 
 def test_read_host_reports_a_missing_dropin_directory(tree):
     tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    tree.write("/usr/sbin/visudo", "#!/bin/sh\n", mode=0o755)
     readings = _sudoers_write.read_host(grant(), str(tree))
     assert readings.dropin_problem == "not there or not readable (No such file or directory)"
     with pytest.raises(_sudoers_write.SudoersHostError, match="sudo skips /etc/sudoers.d as a whole: it is not there"):
