@@ -18,14 +18,14 @@ description:
   - The candidate is validated against the whole sudoers tree before anything changes (C(visudo -c -f) on a
     mirror of every file sudo reads, with the candidate in place), written atomically as root:root 0440, and
     the live tree is checked again. If the live tree passed before and fails with the new file, the file is
-    removed and the task fails: a failed write never puts a previous grant back.
+    removed and the task fails; a failed write never puts a previous grant back.
   - O(state=absent) removes the file whenever this module wrote it, whatever the rest of the tree looks like
     (syntax errors or wrong modes in other files, bytes that are not UTF-8); the live tree is checked afterwards
     and reported in RV(live_check), but a removal is never undone.
   - The file belongs to this module only when its first line is exactly the header
     C(# Managed by debugready.ptrace.sudoers_grant) and it is a regular file; the module refuses to overwrite or
     remove any other file of that name.
-  - Owner and mode are part of the state: a managed file that is not root:root 0440 is rewritten.
+  - Owner and mode are part of the state; a managed file that is not root:root 0440 is rewritten.
   - The task fails, and changes nothing, when sudo would ignore the drop-in (no file sudo reads has an
     C(@includedir)/C(#includedir) for C(/etc/sudoers.d), or sudo skips that directory because a non-root user
     can write it), and when a command could make the grant wider than it reads (see O(allow_unsafe_commands)).

@@ -101,7 +101,6 @@ def test_rendered_rule_parses_back_to_the_intended_grant(tree):
     assert _sudoers_write.existing_not_after(content) == NOW + datetime.timedelta(hours=8)
 
 
-
 # --- not_after ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, message", [
@@ -243,8 +242,8 @@ def test_a_host_where_the_grant_would_not_work_fails_instead_of_changed(over, me
 
 
 def test_allow_unsafe_commands_grants_with_a_warning():
-    unsafe = {"/usr/bin/strace": _sudoers_write.CommandState("/usr/bin/strace", True, True,
-                                                            ["/usr/bin is writable by group gid 50"])}
+    problems = ["/usr/bin is writable by group gid 50"]
+    unsafe = {"/usr/bin/strace": _sudoers_write.CommandState("/usr/bin/strace", True, True, problems)}
     planned = _sudoers_write.plan(grant(allow_unsafe_commands=True), host(commands=unsafe), NOW)
     assert planned.changed
     assert "allow_unsafe_commands: granted although /usr/bin is writable by group gid 50" in planned.warnings

@@ -37,7 +37,7 @@ class Visudo(object):
         self.live = list(live)
         self.calls = []
 
-    def __call__(self, module, argv, **kwargs):
+    def __call__(self, module, argv):
         self.calls.append(argv)
         if argv[1:3] == ["-c", "-f"]:
             return self.mirror, "", "" if self.mirror == 0 else "/etc/sudoers.d/broken:1:5: syntax error\n"
@@ -55,7 +55,7 @@ def host(tree, monkeypatch):
     for name in ("read_host", "validate_candidate", "install", "remove"):
         monkeypatch.setattr(_sudoers_write, name, functools.partial(getattr(_sudoers_write, name), root=str(tree)))
     tree.visudo = Visudo()
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda module, argv, **kw: tree.visudo(module, argv, **kw))
+    monkeypatch.setattr(AnsibleModule, "run_command", lambda module, argv, **kw: tree.visudo(module, argv))
     # Warnings are recorded per run: how ansible-core returns them depends on what else the process imported.
     warn = AnsibleModule.warn
     WARNED[:] = []
