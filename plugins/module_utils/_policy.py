@@ -70,43 +70,24 @@ def packages(names, root="/"):
     return _result(not missing, "not installed: %s" % ", ".join(missing) if missing else "installed")
 
 
-def sudoers_grant(spec, now, root="/"):
-    """The drop-in `spec["name"]` is what sudoers_grant would leave (present) or gone (absent)."""
+def sudoers_grant(spec, now, root="/", cache=None):
+    """Would sudoers_grant change the drop-in `spec["name"]`? Its own plan decides (`cache`: see read_host)."""
     try:
-        path = _sudoers_write.check_name(spec["name"])
-    except _sudoers_write.SudoersInputError as exc:
-        raise PolicyInputError(str(exc))
-    try:
-        previous = _fileio.read_bytes(_paths.host_path(root, path))
-    except _fileio.FileWriteError as exc:
-        return _result(False, str(exc))
-    previous_text = previous.decode("utf-8", "replace") if previous is not None else None
-    if previous_text is not None and _sudoers_write.MARKER not in previous_text:
-        return _result(False, "%s exists and was not written by this collection" % path)
-    if spec.get("state", "present") == "absent":
-        return _result(previous is None, "%s %s" % (path, "present" if previous is not None else "absent"))
-    try:
-        content = _sudoers_write.desired_content(spec, previous_text, now, allow_missing_commands=True)[0]
+        host = _sudoers_write.read_host(spec, root, cache=cache)
+        planned = _sudoers_write.plan(spec, host, now)
     except _sudoers_write.SudoersInputError as exc:
         raise PolicyInputError("sudoers grant %s: %s" % (spec["name"], exc))
-    try:
-        pwd.getpwnam(spec["runas"])
-    except KeyError:
-        return _result(False, "runas user %s does not exist" % spec["runas"])
-    if previous_text is None:
-        return _result(False, "%s missing" % path)
-    same = content == previous_text
-    return _result(same, "%s %s" % (path, "as wanted" if same else "differs (rule or window)"))
+    except (_sudoers_write.SudoersHostError, _fileio.FileWriteError) as exc:
+        # The module would fail here: not compliant, so the role runs it and it says why.
+        return _result(False, str(exc))
+    if planned.changed:
+        return _result(False, "; ".join(planned.reasons))
+    return _result(True, "%s %s" % (planned.path, "as wanted" if planned.content is not None else "absent"))
 
 
 def sudoers(specs, now, root="/"):
-    results = dict((spec["name"], sudoers_grant(spec, now, root)) for spec in specs)
-    if any(spec.get("state", "present") == "present" for spec in specs):
-        # sudoers_grant refuses to work without these: not compliant, so the role runs it and says why.
-        if _tools.find_tool("visudo", root) is None:
-            return _result(False, "sudo is not installed"), results
-        if not _sudoers_write.has_includedir(root):
-            return _result(False, "/etc/sudoers has no includedir for /etc/sudoers.d"), results
+    cache = {}
+    results = dict((spec["name"], sudoers_grant(spec, now, root, cache)) for spec in specs)
     drift = sorted(name for name, result in results.items() if not result["compliant"])
     return _result(not drift, "drifted: %s" % ", ".join(drift) if drift else "%d grant(s) as wanted" % len(specs)), \
         results

@@ -217,7 +217,15 @@ options:
           not_after:
             description: As in M(debugready.ptrace.sudoers_grant); an open window of a duration is kept.
             type: str
+          renew:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: bool
+            default: false
           log_output:
+            description: As in M(debugready.ptrace.sudoers_grant).
+            type: bool
+            default: false
+          allow_unsafe_commands:
             description: As in M(debugready.ptrace.sudoers_grant).
             type: bool
             default: false

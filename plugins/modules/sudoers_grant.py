@@ -17,14 +17,23 @@ description:
     and with sudo I/O logging.
   - The candidate is validated against the whole sudoers tree before anything changes (C(visudo -c -f) on a
     mirror of every file sudo reads, with the candidate in place), written atomically as root:root 0440, and
-    the live tree is checked again; if that fails the previous file is restored, so sudo keeps working.
+    the live tree is checked again. If the live tree passed before and fails with the new file, the file is
+    removed and the task fails; a failed write never puts a previous grant back.
+  - O(state=absent) removes the file whenever this module wrote it, whatever the rest of the tree looks like
+    (syntax errors or wrong modes in other files, bytes that are not UTF-8); the live tree is checked afterwards
+    and reported in RV(live_check), but a removal is never undone.
+  - The file belongs to this module only when its first line is exactly the header
+    C(# Managed by debugready.ptrace.sudoers_grant) and it is a regular file; the module refuses to overwrite or
+    remove any other file of that name.
+  - Owner and mode are part of the state; a managed file that is not root:root 0440 is rewritten.
+  - The task fails, and changes nothing, when sudo would ignore the drop-in (no file sudo reads has an
+    C(@includedir)/C(#includedir) for C(/etc/sudoers.d), or sudo skips that directory because a non-root user
+    can write it), and when a command could make the grant wider than it reads (see O(allow_unsafe_commands)).
   - Names sudo would silently skip (containing C(.) or ending in C(~)) or that would leave C(/etc/sudoers.d) are
     refused, and so are principals, run-as users, commands and arguments carrying sudoers syntax (commas, C(ALL),
     C(!), colons, quotes, backslashes, newlines).
-  - The module only ever touches the file it manages (marked by a header); it refuses to overwrite or remove
-    another file of the same name.
   - B(Granting strace, gdb or perf as root is root-equivalent.) The module says so in a warning every time it
-    writes such a grant.
+    manages such a grant.
 author:
   - debugready.ptrace maintainers (@debugready)
 extends_documentation_fragment:
@@ -56,6 +65,8 @@ options:
       - Absolute paths of executables, each optionally followed by fixed arguments
         (V(/usr/bin/strace), V(/usr/bin/strace -p *)). A command without arguments allows any arguments.
       - Argument restrictions are not a security boundary (C(strace -p *) also matches C(-o /etc/file)).
+      - A path that ends in a symlink, or that a non-root user could change (the file or any directory on the way
+        to it, including a symlink's target), is refused unless O(allow_unsafe_commands=true).
     type: list
     elements: str
   runas:
@@ -69,9 +80,12 @@ options:
   not_after:
     description:
       - When the grant expires, as a duration from now (V(8h), V(30m), V(2d), V(1w)) or a UTC time
-        (V(2026-12-01T18:00:00Z)). Written as C(NOTAFTER=YYYYMMDDHHMMSSZ).
-      - A duration opens a window once; re-running while the window is open keeps its end (idempotent) unless
-        O(renew=true). After it has expired, a run opens a new window.
+        (V(2026-12-01T18:00:00Z)). Written as C(NOTAFTER=YYYYMMDDHHMMSSZ). Omit it for a grant without an end;
+        an empty string is an error.
+      - A duration opens a window; while it is open, a run writes the earlier of its end and now plus the
+        duration. So re-running keeps the end (idempotent), a shorter duration shortens the window, and an end
+        edited on the host to lie further away is put back. O(renew=true) moves the end to now plus the
+        duration. After the window has expired, a run opens a new one.
     type: str
   renew:
     description: With a duration in O(not_after), move the end of an open window to now plus the duration.
@@ -81,9 +95,20 @@ options:
     description: Log the commands' terminal output with sudo's I/O logging (C(LOG_OUTPUT), replay with sudoreplay).
     type: bool
     default: false
+  allow_unsafe_commands:
+    description:
+      - Grant commands that would otherwise be refused, with a warning.
+      - A command path that is a symlink lets the principals run whatever the link points to (measured with
+        sudo 1.9.13p3, a link to C(/bin/sh) gives a root shell), now and after the link is changed. A command a
+        non-root user can replace (the file or a directory on the way to it is not owned by root, is
+        world-writable, or is group-writable by a group other than root) lets that user run anything as O(runas).
+    type: bool
+    default: false
 notes:
   - The grant is evaluated by sudo; M(debugready.ptrace.trace_check) with O(debugready.ptrace.trace_check#module:via=sudo)
     shows whether it lets a user trace a given process.
+  - M(debugready.ptrace.ptrace_facts) (its C(policy.sudoers) option) compares the host with the same planning
+    function, so it reports a grant as compliant exactly when this module would report no change.
 seealso:
   - module: debugready.ptrace.trace_check
   - module: debugready.ptrace.ptrace_facts
@@ -133,10 +158,25 @@ content:
   type: str
   sample: "# Managed by debugready.ptrace.sudoers_grant\n..."
 not_after:
-  description: The expiry written, in UTC (null without O(not_after)).
+  description: The expiry written, in UTC (null without O(not_after) and with O(state=absent)).
   returned: always
   type: str
   sample: "2026-11-28T22:30:00Z"
+reasons:
+  description: Why the file changed (or would change in check mode); empty when nothing changed.
+  returned: always
+  type: list
+  elements: str
+  sample: ["the window ends 2026-11-29T06:00:00Z on the host, wanted 2026-11-28T14:00:00Z", "mode is 0644, wanted 0440"]
+live_check:
+  description:
+    - The C(visudo -c) run on the live tree after the change, with C(ok), C(rc), C(stdout) and C(stderr).
+    - Null when nothing changed, in check mode, and after a removal on a host without sudo.
+    - C(ok=false) after a removal, or after a write on a tree that already failed before it, means the
+      failure is elsewhere in the tree; the change stays and a warning says so.
+  returned: always
+  type: dict
+  sample: {ok: true, rc: 0, stdout: "/etc/sudoers: parsed OK\n/etc/sudoers.d/debug-strace: parsed OK\n", stderr: ""}
 diff:
   description: Before and after content of the file, in diff mode.
   returned: when diff mode is on
@@ -146,20 +186,18 @@ diff:
 """
 
 import datetime
-import os
-import pwd
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _sudoers, _sudoers_write, _tools
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _sudoers_write
 
 COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(_sudoers_write.GRANT_OPTIONS, renew=dict(type="bool", default=False)),
+        argument_spec=dict(_sudoers_write.GRANT_OPTIONS),
         required_if=[("state", "present", ("principals", "commands"))],
         supports_check_mode=True,
     )
@@ -169,51 +207,37 @@ def main():
     def run(argv):
         return module.run_command(argv, environ_update=COMMAND_ENV)
 
+    live = None
     try:
-        path = _sudoers_write.check_name(params["name"])
-        visudo = _tools.find_tool("visudo")
-        if visudo is None:
-            module.fail_json(msg="sudo is not installed on this host (no visudo found)")
-        tree = _sudoers.load_tree(hostname=socket.gethostname())
-        if not _sudoers_write.has_includedir():
-            module.fail_json(msg="/etc/sudoers has no '@includedir /etc/sudoers.d' (or #includedir): a drop-in "
-                                 "there would be ignored. Add the directive first.")
-        previous = _fileio.read_bytes(path)
-        previous_text = previous.decode("utf-8", "replace") if previous is not None else None
-        if previous_text is not None and _sudoers_write.MARKER not in previous_text:
-            module.fail_json(msg="%s exists and was not written by this module; refusing to overwrite or remove it"
-                             % path)
-        rule = not_after = None
-        if params["state"] == "present":
-            _sudoers_write.check_runas(params["runas"])
-            try:
-                pwd.getpwnam(params["runas"])
-            except KeyError:
-                module.fail_json(msg="runas user %r does not exist on this host" % params["runas"])
-            content, rule, not_after = _sudoers_write.desired_content(params, previous_text, now, module.check_mode)
-            missing = [c.split()[0] for c in params["commands"] if not os.path.isfile(c.split()[0])]
-            if missing:
-                module.warn("not installed yet: %s; applying the grant will fail until they are" % ", ".join(missing))
-        else:
-            content = None
-        changed = content != previous_text
-        if changed:
+        host = _sudoers_write.read_host(params, hostname=socket.gethostname())
+        plan = _sudoers_write.plan(params, host, now)
+        for warning in plan.warnings:
+            module.warn(warning)
+        if plan.changed and plan.content is not None:
+            if plan.missing_commands and not module.check_mode:
+                module.fail_json(msg="command %s is not an executable file on this host" % plan.missing_commands[0],
+                                 reasons=plan.reasons)
             # Validated in check mode too: the mirror changes nothing live.
-            _sudoers_write.validate_candidate(run, visudo, tree, path, content)
+            _sudoers_write.validate_candidate(run, host.visudo, host.tree, plan.path, plan.content)
             if not module.check_mode:
-                _sudoers_write.install(run, visudo, path, content, previous)
+                live = _sudoers_write.install(run, host.visudo, plan.path, plan.content)
+        elif plan.changed and not module.check_mode:
+            live = _sudoers_write.remove(run, host.visudo, plan.path)
     except _sudoers_write.SudoersValidationError as exc:
         module.fail_json(msg=str(exc), rc=exc.rc, stdout=exc.stdout, stderr=exc.stderr)
-    except (_sudoers_write.SudoersInputError, _fileio.FileWriteError) as exc:
+    except (_sudoers_write.SudoersInputError, _sudoers_write.SudoersHostError, _fileio.FileWriteError) as exc:
         module.fail_json(msg=str(exc))
 
-    if content is not None:
-        module.warn(_sudoers_write.ROOT_EQUIVALENT_WARNING if params["runas"] == "root"
-                    else _sudoers_write.RUNAS_WARNING % (params["runas"], params["runas"]))
-    result = dict(changed=changed, path=path, rule=rule, content=content,
-                  not_after=not_after.strftime("%Y-%m-%dT%H:%M:%SZ") if not_after else None)
+    if live is not None and not live.ok:
+        module.warn("visudo -c fails on the live sudoers tree (see live_check); %s stays %s: the failure is "
+                    "elsewhere in the tree" % (plan.path, "removed" if plan.content is None else "as written"))
+    result = dict(changed=plan.changed, path=plan.path, rule=plan.rule, content=plan.content,
+                  not_after=plan.not_after.strftime("%Y-%m-%dT%H:%M:%SZ") if plan.not_after else None,
+                  reasons=plan.reasons, live_check=live._asdict() if live is not None else None)
     if module._diff:
-        result["diff"] = dict(before=previous_text or "", after=content or "", before_header=path, after_header=path)
+        before = plan.before.decode("utf-8", "replace") if plan.before is not None else ""
+        result["diff"] = dict(before=before, after=plan.content or "", before_header=plan.path,
+                              after_header=plan.path)
     module.exit_json(**result)
 
 

@@ -35,12 +35,19 @@ def grant(**over):
 
 def sudo_host(tree, includedir=True):
     tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n%s\n" % ("@includedir /etc/sudoers.d" if includedir else ""))
-    tree.mkdir("/etc/sudoers.d")
+    os.chmod(tree.mkdir("/etc/sudoers.d"), 0o755)
     tree.write("/usr/sbin/visudo", "#!/bin/sh\n", mode=0o755)
 
 
-def rendered(spec, previous=None):
-    return _sudoers_write.desired_content(spec, previous, NOW, allow_missing_commands=True)[0]
+def rendered(spec, opened=NOW):
+    """The file sudoers_grant writes for `spec` when run at `opened`."""
+    not_after = _sudoers_write.parse_not_after(spec["not_after"], opened) if spec["not_after"] else None
+    return _sudoers_write.render(spec["principals"], [(c.split()[0], c.split()[1:]) for c in spec["commands"]],
+                                 spec["runas"], spec["nopasswd"], not_after, spec["log_output"])
+
+
+def install_grant(tree, spec, opened=NOW, mode=0o440):
+    return tree.write("/etc/sudoers.d/" + spec["name"], rendered(spec, opened), mode=mode, uid=0, gid=0)
 
 
 # --- Yama ------------------------------------------------------------------------------------
@@ -90,46 +97,97 @@ def test_yama_absent_means_no_managed_file(tree):
 
 
 # --- sudoers ---------------------------------------------------------------------------------
+# The drop-in directory and the file must be root's (sudo skips them otherwise): these tests need root.
 
+@AS_ROOT
 def test_grant_compliant_only_with_the_exact_rendered_content(tree):
     sudo_host(tree)
     spec = grant()
     assert not _policy.sudoers_grant(spec, NOW, str(tree))["compliant"]
-    tree.write("/etc/sudoers.d/debugready-sudo", rendered(spec), mode=0o440)
+    install_grant(tree, spec)
     assert _policy.sudoers_grant(spec, NOW, str(tree))["compliant"]
     assert not _policy.sudoers_grant(grant(log_output=False), NOW, str(tree))["compliant"]
     assert not _policy.sudoers_grant(grant(principals=["%ops"]), NOW, str(tree))["compliant"]
 
 
+@AS_ROOT
 def test_open_window_is_kept_and_an_expired_one_is_renewed(tree):
     sudo_host(tree)
-    opened = rendered(grant(not_after="8h"))  # opened at NOW, closes NOW + 8h
-    tree.write("/etc/sudoers.d/debugready-sudo", opened, mode=0o440)
+    install_grant(tree, grant(not_after="8h"))  # opened at NOW, closes NOW + 8h
     later = NOW + datetime.timedelta(hours=3)
     assert _policy.sudoers_grant(grant(not_after="8h"), later, str(tree))["compliant"]
     expired = NOW + datetime.timedelta(hours=9)
     assert not _policy.sudoers_grant(grant(not_after="8h"), expired, str(tree))["compliant"]
 
 
+@AS_ROOT
+def test_a_shorter_duration_shrinks_an_open_window(tree):
+    sudo_host(tree)
+    install_grant(tree, grant(not_after="8h"))
+    later = NOW + datetime.timedelta(hours=1)
+    result = _policy.sudoers_grant(grant(not_after="1h"), later, str(tree))
+    assert not result["compliant"]
+    assert "ends 2026-11-28T20:00:00Z on the host, wanted 2026-11-28T14:00:00Z" in result["detail"]
+
+
+@AS_ROOT
+def test_an_end_edited_further_away_is_drift(tree):
+    sudo_host(tree)
+    install_grant(tree, grant(not_after="1w"))  # what an edit to NOTAFTER=NOW+1w leaves on disk
+    result = _policy.sudoers_grant(grant(not_after="8h"), NOW + datetime.timedelta(hours=1), str(tree))
+    assert not result["compliant"] and "wanted 2026-11-28T21:00:00Z" in result["detail"]
+
+
+@AS_ROOT
+@pytest.mark.parametrize("mode, owner, reason", [
+    (0o644, (0, 0), "mode is 0644, wanted 0440"),
+    (0o400, (0, 0), "mode is 0400, wanted 0440"),
+    (0o440, (0, 65534), "owner is 0:65534, wanted 0:0"),
+    (0o440, (65534, 0), "owner is 65534:0, wanted 0:0"),
+])
+def test_owner_and_mode_are_part_of_compliance(tree, mode, owner, reason):
+    sudo_host(tree)
+    os.chown(install_grant(tree, grant(), mode=mode), *owner)
+    result = _policy.sudoers_grant(grant(), NOW, str(tree))
+    assert not result["compliant"] and result["detail"] == reason
+
+
+@AS_ROOT
 def test_foreign_file_of_the_same_name_is_not_compliant(tree):
     sudo_host(tree)
     tree.write("/etc/sudoers.d/debugready-sudo", "%debug ALL=(root) /usr/bin/strace\n", mode=0o440)
     for spec in (grant(), grant(state="absent")):
         result = _policy.sudoers_grant(spec, NOW, str(tree))
-        assert not result["compliant"] and "not written by this collection" in result["detail"]
+        assert not result["compliant"] and "not written by this module" in result["detail"]
 
 
+@AS_ROOT
+@pytest.mark.parametrize("content", [
+    "%debug ALL=(ALL) NOPASSWD: ALL\n" + _sudoers_write.MARKER + "\n",   # the marker further down
+    " " + _sudoers_write.MARKER + "\n%debug ALL=(ALL) NOPASSWD: ALL\n",   # not exactly the first line
+    _sudoers_write.MARKER + " (copied)\n%debug ALL=(ALL) NOPASSWD: ALL\n",
+])
+def test_a_file_is_ours_only_by_the_exact_first_line(tree, content):
+    sudo_host(tree)
+    tree.write("/etc/sudoers.d/debugready-sudo", content, mode=0o440)
+    for spec in (grant(), grant(state="absent")):
+        result = _policy.sudoers_grant(spec, NOW, str(tree))
+        assert not result["compliant"] and "not written by this module" in result["detail"]
+
+
+@AS_ROOT
 def test_absent_grant(tree):
     sudo_host(tree)
     assert _policy.sudoers_grant(grant(state="absent"), NOW, str(tree))["compliant"]
-    tree.write("/etc/sudoers.d/debugready-sudo", rendered(grant()), mode=0o440)
+    install_grant(tree, grant())
     assert not _policy.sudoers_grant(grant(state="absent"), NOW, str(tree))["compliant"]
 
 
+@AS_ROOT
 def test_runas_user_that_does_not_exist(tree):
     sudo_host(tree)
     spec = grant(runas="no-such-user-here")
-    tree.write("/etc/sudoers.d/debugready-sudo", rendered(spec), mode=0o440)
+    install_grant(tree, spec)
     assert "does not exist" in _policy.sudoers_grant(spec, NOW, str(tree))["detail"]
 
 
@@ -138,6 +196,10 @@ def test_runas_user_that_does_not_exist(tree):
     (grant(principals=["ALL"]), "principal"),
     (grant(commands=["/usr/bin/strace -p 1,ALL"]), "argument"),
     (grant(not_after="yesterday"), "neither a duration"),
+    (grant(not_after=""), "not_after is empty"),
+    (grant(not_after="  "), "not_after is empty"),
+    (grant(not_after="99999999999w"), "too far away"),
+    (grant(not_after="500000w"), "too far away"),
 ])
 def test_bad_grants_are_input_errors(tree, spec, message):
     sudo_host(tree)
@@ -145,16 +207,66 @@ def test_bad_grants_are_input_errors(tree, spec, message):
         _policy.sudoers_grant(spec, NOW, str(tree))
 
 
+@AS_ROOT
 def test_sudoers_without_includedir_or_visudo(tree):
     sudo_host(tree, includedir=False)
-    tree.write("/etc/sudoers.d/debugready-sudo", rendered(grant()), mode=0o440)
+    install_grant(tree, grant())
     overall, per_grant = _policy.sudoers([grant()], NOW, str(tree))
-    assert per_grant["debugready-sudo"]["compliant"] and not overall["compliant"]
-    assert "includedir" in overall["detail"]
+    assert not per_grant["debugready-sudo"]["compliant"] and not overall["compliant"]
+    assert "includedir" in per_grant["debugready-sudo"]["detail"]
     os.remove(tree / "/usr/sbin/visudo")
-    assert "not installed" in _policy.sudoers([grant()], NOW, str(tree))[0]["detail"]
+    assert "not installed" in _policy.sudoers([grant()], NOW, str(tree))[1]["debugready-sudo"]["detail"]
     # Only removals wanted: sudo need not even be there.
     assert _policy.sudoers([grant(name="debugready-gdb", state="absent")], NOW, str(tree))[0]["compliant"]
+
+
+@AS_ROOT
+@pytest.mark.parametrize("sudoers, included", [
+    ("@includedir /etc/sudoers.d/\n", True),
+    ('#includedir "/etc/sudoers.d"\n', True),
+    ("@includedir sudoers.d # relative to /etc\n", True),
+    ("@include /etc/sudoers.local\n", True),   # the directive is in an included file
+    ("  #includedir /etc/sudoers.d\n", False),  # measured: an indented '#includedir' is a comment
+    ("@includedir /etc/sudoers.dd\n", False),
+])
+def test_the_includedir_is_found_however_it_is_spelled(tree, sudoers, included):
+    sudo_host(tree)
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n" + sudoers)
+    tree.write("/etc/sudoers.local", "@includedir /etc/sudoers.d\n", mode=0o440)
+    install_grant(tree, grant())
+    overall, per_grant = _policy.sudoers([grant()], NOW, str(tree))
+    assert overall["compliant"] is included, per_grant
+
+
+@AS_ROOT
+@pytest.mark.parametrize("mode, gid, compliant", [(0o755, 0, True), (0o775, 0, True), (0o777, 0, False),
+                                                  (0o1777, 0, False), (0o775, 65534, False)])
+def test_a_dropin_directory_sudo_skips_is_not_compliant(tree, mode, gid, compliant):
+    sudo_host(tree)
+    install_grant(tree, grant())
+    directory = tree / "/etc/sudoers.d"
+    os.chmod(directory, mode)
+    os.chown(directory, 0, gid)
+    result = _policy.sudoers_grant(grant(), NOW, str(tree))
+    assert result["compliant"] is compliant
+    if not compliant:
+        assert "sudo skips /etc/sudoers.d" in result["detail"]
+
+
+@AS_ROOT
+def test_a_symlinked_or_writable_command_is_not_compliant(tree):
+    sudo_host(tree)
+    tree.write("/bin/sh", "#!/bin/sh\n", mode=0o755)
+    tree.write("/usr/local/bin/strace", link="../../../bin/sh")
+    spec = grant(commands=["/usr/local/bin/strace"])
+    install_grant(tree, spec)
+    result = _policy.sudoers_grant(spec, NOW, str(tree))
+    assert not result["compliant"] and "/usr/local/bin/strace is a symlink to /bin/sh" in result["detail"]
+    assert _policy.sudoers_grant(dict(spec, allow_unsafe_commands=True), NOW, str(tree))["compliant"]
+    os.unlink(tree / "/usr/local/bin/strace")
+    os.chmod(tree.write("/usr/local/bin/strace", "#!/bin/sh\n", mode=0o755, uid=0, gid=0), 0o757)
+    result = _policy.sudoers_grant(spec, NOW, str(tree))
+    assert not result["compliant"] and "/usr/local/bin/strace is world-writable" in result["detail"]
 
 
 # --- group, packages, files ----------------------------------------------------------------------
@@ -212,6 +324,7 @@ def test_apache_coredump(tree):
     assert not _policy.apache_coredump(spec, str(tree))["compliant"]
 
 
+@AS_ROOT
 def test_evaluate_combines_and_reports_each_component(tree):
     sudo_host(tree)
     tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 1))
@@ -223,7 +336,7 @@ def test_evaluate_combines_and_reports_each_component(tree):
     assert not result["compliant"]
     assert [name for name, c in result["components"].items() if not c["compliant"]] == ["sudoers"]
     assert result["sudoers_grants"]["debugready-gdb"]["compliant"]
-    tree.write("/etc/sudoers.d/debugready-sudo", rendered(grant()), mode=0o440)
+    install_grant(tree, grant())
     assert _policy.evaluate(policy, facts(scope=1), str(tree), NOW)["compliant"]
     tree.write("/usr/local/bin/strace-debug", "left over\n")
     assert not _policy.evaluate(policy, facts(scope=1), str(tree), NOW)["compliant"]

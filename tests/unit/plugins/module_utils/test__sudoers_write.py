@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The sudoers writer: input checks, rendering, whole-tree validation, install with rollback."""
+"""The sudoers writer: input checks, host readings, the plan, whole-tree validation, install and removal."""
 
 from __future__ import annotations
 
 import datetime
 import os
+import re
 import stat
 
 import pytest
@@ -48,7 +49,6 @@ def test_good_principals(principal):
     ("/usr/bin/strace\n%evil ALL=(ALL) ALL", "newlines"),
     ("/usr/bin/strace \\,", "backslashes"),
     ("", "empty command"),
-    ("/nonexistent/tool", "not an executable file"),
 ])
 def test_bad_commands(command, message):
     with pytest.raises(_sudoers_write.SudoersInputError, match=message):
@@ -101,51 +101,397 @@ def test_rendered_rule_parses_back_to_the_intended_grant(tree):
     assert _sudoers_write.existing_not_after(content) == NOW + datetime.timedelta(hours=8)
 
 
-def test_mirror_rewrites_includes_and_places_the_candidate(tree, tmp_path):
+# --- not_after ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, message", [
+    ("", "not_after is empty"),
+    ("   ", "not_after is empty"),
+    ("99999999999w", "too far away"),   # more days than timedelta holds
+    ("500000w", "too far away"),        # past the year 9999
+    ("9" * 5000 + "s", "too far away"),  # more digits than int() converts
+])
+def test_empty_and_absurd_not_after_are_input_errors(value, message):
+    with pytest.raises(_sudoers_write.SudoersInputError, match=message):
+        _sudoers_write.parse_not_after(value, NOW)
+
+
+# --- the plan (pure): one Host reading, one decision ---------------------------------------------
+
+def grant(**over):
+    params = dict((key, spec.get("default")) for key, spec in _sudoers_write.GRANT_OPTIONS.items())
+    params.update(name="debug-strace", principals=["%debug"], commands=["/usr/bin/strace"], nopasswd=True)
+    params.update(over)
+    return params
+
+
+def owned(content, mode=0o440, uid=0, gid=0, kind="file"):
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return _sudoers_write.FileState(data, uid, gid, mode, kind)
+
+
+def host(file=None, **over):
+    readings = dict(file=file, visudo="/usr/sbin/visudo", commands={
+        "/usr/bin/strace": _sudoers_write.CommandState("/usr/bin/strace", True, True, [])})
+    readings.update(over)
+    return _sudoers_write.Host("/etc/sudoers.d/debug-strace", **readings)
+
+
+def written(params, opened=NOW):
+    """The file the plan writes for `params` at `opened`, as found on the host afterwards."""
+    return owned(_sudoers_write.plan(params, host(), opened).content)
+
+
+def test_a_new_grant_is_planned_with_its_reason_and_warning():
+    planned = _sudoers_write.plan(grant(not_after="8h"), host(), NOW)
+    assert planned.changed and planned.reasons == ["/etc/sudoers.d/debug-strace does not exist"]
+    assert planned.rule == "%debug ALL=(root) NOTAFTER=20261128200000Z NOPASSWD: /usr/bin/strace"
+    assert planned.not_after == datetime.datetime(2026, 11, 28, 20, tzinfo=datetime.timezone.utc)
+    assert _sudoers_write.ROOT_EQUIVALENT_WARNING in planned.warnings
+    assert not _sudoers_write.plan(grant(not_after="8h"), host(written(grant(not_after="8h"))), NOW).changed
+
+
+@pytest.mark.parametrize("on_disk, wanted, hours_later, renew, end, reasons", [
+    # an open window is kept (idempotent)
+    ("8h", "8h", 3, False, 8, []),
+    # a shorter duration shrinks it: min(current end, now + duration)
+    ("8h", "1h", 1, False, 2, ["the window ends 2026-11-28T20:00:00Z on the host, wanted 2026-11-28T14:00:00Z"]),
+    # an end edited further away than now + duration is drift: put back
+    ("1w", "8h", 1, False, 9, ["the window ends 2026-12-05T12:00:00Z on the host, wanted 2026-11-28T21:00:00Z"]),
+    # renew moves the end to now + duration
+    ("8h", "8h", 3, True, 11, ["the window ends 2026-11-28T20:00:00Z on the host, wanted 2026-11-28T23:00:00Z"]),
+    # an expired window opens a new one
+    ("8h", "8h", 9, False, 17, ["the window ends 2026-11-28T20:00:00Z on the host, wanted 2026-11-29T05:00:00Z"]),
+])
+def test_a_duration_never_lengthens_an_open_window(on_disk, wanted, hours_later, renew, end, reasons):
+    later = NOW + datetime.timedelta(hours=hours_later)
+    planned = _sudoers_write.plan(grant(not_after=wanted, renew=renew), host(written(grant(not_after=on_disk))),
+                                  later)
+    assert planned.reasons == reasons
+    assert planned.not_after == NOW + datetime.timedelta(hours=end)
+
+
+def test_an_absolute_end_is_written_as_given():
+    planned = _sudoers_write.plan(grant(not_after="2026-12-01T18:00:00Z"), host(written(grant(not_after="1w"))), NOW)
+    assert planned.not_after == datetime.datetime(2026, 12, 1, 18, tzinfo=datetime.timezone.utc)
+    with pytest.raises(_sudoers_write.SudoersInputError, match="in the past"):
+        _sudoers_write.plan(grant(not_after="2026-11-28T11:00:00Z"), host(), NOW)
+
+
+@pytest.mark.parametrize("mode, uid, gid, reasons", [
+    (0o644, 0, 0, ["mode is 0644, wanted 0440"]),
+    (0o640, 0, 0, ["mode is 0640, wanted 0440"]),
+    (0o440, 1000, 0, ["owner is 1000:0, wanted 0:0"]),
+    (0o666, 0, 1000, ["owner is 0:1000, wanted 0:0", "mode is 0666, wanted 0440"]),
+])
+def test_owner_and_mode_are_part_of_the_state(mode, uid, gid, reasons):
+    content = written(grant()).content
+    planned = _sudoers_write.plan(grant(), host(owned(content, mode, uid, gid)), NOW)
+    assert planned.reasons == reasons and planned.content.encode() == content
+
+
+@pytest.mark.parametrize("file", [
+    owned("%debug ALL=(ALL) NOPASSWD: ALL\n"),
+    owned("%debug ALL=(ALL) NOPASSWD: ALL\n" + _sudoers_write.MARKER + "\n"),
+    owned(_sudoers_write.MARKER + "x\n"),
+    owned("\n" + _sudoers_write.MARKER + "\n"),
+    owned(None, kind="symlink"),
+    owned(None, kind="directory"),
+])
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_only_a_regular_file_with_the_exact_header_is_ours(file, state):
+    with pytest.raises(_sudoers_write.SudoersHostError, match="not written by this module"):
+        _sudoers_write.plan(grant(state=state), host(file), NOW)
+
+
+def test_is_managed_wants_the_exact_first_line():
+    marker = _sudoers_write.MARKER.encode()
+    assert _sudoers_write.is_managed(marker + b"\n\xff\xfe rest")
+    assert _sudoers_write.is_managed(marker)
+    assert not _sudoers_write.is_managed(marker + b"\r\n")
+    assert not _sudoers_write.is_managed(b"# x\n" + marker + b"\n")
+    assert not _sudoers_write.is_managed(None)
+
+
+def test_absent_removes_our_file_whatever_the_host_looks_like():
+    # Not UTF-8, 0640, sudo not installed, no includedir, an unsafe drop-in directory: none of it matters.
+    ours = owned(_sudoers_write.MARKER.encode() + b"\n\xff\xfe%debug ALL=(root) /usr/bin/strace\n", mode=0o640)
+    planned = _sudoers_write.plan(grant(state="absent", principals=None, commands=None),
+                                  host(ours, visudo=None, included=False, dropin_problem="world-writable",
+                                       commands={}), NOW)
+    assert planned.changed and planned.content is None
+    assert planned.reasons == ["/etc/sudoers.d/debug-strace is managed by this module and state is absent"]
+    assert not _sudoers_write.plan(grant(state="absent"), host(None, visudo=None), NOW).changed
+
+
+@pytest.mark.parametrize("over, message", [
+    (dict(visudo=None), "sudo is not installed"),
+    (dict(dropin_problem="world-writable"), "sudo skips /etc/sudoers.d as a whole: it is world-writable"),
+    (dict(included=False), "has '@includedir /etc/sudoers.d'"),
+    (dict(runas_exists=False), "runas user 'root' does not exist"),
+    (dict(commands={"/usr/bin/strace": _sudoers_write.CommandState("/usr/bin/strace", True, False, [])}),
+     "not an executable file"),
+    (dict(commands={"/usr/bin/strace": _sudoers_write.CommandState(
+        "/usr/bin/strace", True, True, ["/usr/bin/strace is a symlink to /bin/sh"])}),
+     "refusing to grant these commands: /usr/bin/strace is a symlink to /bin/sh"),
+])
+def test_a_host_where_the_grant_would_not_work_fails_instead_of_changed(over, message):
+    # Even when the file is already in place: sudo would ignore it, or it grants more than it reads.
+    for file in (None, written(grant())):
+        with pytest.raises(_sudoers_write.SudoersHostError, match=re.escape(message)):
+            _sudoers_write.plan(grant(), host(file, **over), NOW)
+
+
+def test_allow_unsafe_commands_grants_with_a_warning():
+    problems = ["/usr/bin is writable by group gid 50"]
+    unsafe = {"/usr/bin/strace": _sudoers_write.CommandState("/usr/bin/strace", True, True, problems)}
+    planned = _sudoers_write.plan(grant(allow_unsafe_commands=True), host(commands=unsafe), NOW)
+    assert planned.changed
+    assert "allow_unsafe_commands: granted although /usr/bin is writable by group gid 50" in planned.warnings
+
+
+def test_a_missing_command_is_a_warning_of_the_plan():
+    missing = {"/usr/bin/strace": _sudoers_write.CommandState("/usr/bin/strace", False, False, [])}
+    planned = _sudoers_write.plan(grant(), host(commands=missing), NOW)
+    assert planned.missing_commands == ["/usr/bin/strace"]
+    assert any(w.startswith("not installed yet: /usr/bin/strace") for w in planned.warnings)
+
+
+# --- host readings ---------------------------------------------------------------------------------
+
+AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (file ownership)")
+
+
+def program(tree, path, mode=0o755, uid=0, gid=0):
+    return tree.write(path, "#!/bin/sh\n", mode=mode, uid=uid, gid=gid)
+
+
+@AS_ROOT
+def test_inspect_command_accepts_a_root_owned_program_and_a_symlinked_parent(tree):
+    program(tree, "/usr/bin/strace")
+    tree.write("/bin", link="usr/bin")  # merged /usr: the program itself is no symlink
+    for path in ("/usr/bin/strace", "/bin/strace"):
+        assert _sudoers_write.inspect_command(path, str(tree)) == _sudoers_write.CommandState(path, True, True, [])
+    assert _sudoers_write.inspect_command("/usr/bin/gdb", str(tree)) == \
+        _sudoers_write.CommandState("/usr/bin/gdb", False, False, [])
+
+
+@AS_ROOT
+@pytest.mark.parametrize("setup, problem", [
+    (lambda t: (program(t, "/bin/sh"), t.write("/usr/local/bin/tool", link="../../../bin/sh")),
+     "/usr/local/bin/tool is a symlink to /bin/sh"),
+    (lambda t: program(t, "/usr/local/bin/tool", mode=0o757), "/usr/local/bin/tool is world-writable"),
+    (lambda t: program(t, "/usr/local/bin/tool", mode=0o775, gid=65534),
+     "/usr/local/bin/tool is writable by group gid 65534"),
+    (lambda t: program(t, "/usr/local/bin/tool", uid=65534), "/usr/local/bin/tool is owned by uid 65534"),
+    (lambda t: (program(t, "/usr/local/bin/tool"), os.chmod(t / "/usr/local", 0o777)), "/usr/local is world-writable"),
+    (lambda t: (program(t, "/usr/local/bin/tool"), os.chmod(t / "/usr/local/bin", 0o1777)),
+     "/usr/local/bin is world-writable"),
+    # a symlinked directory: the link's own directory and the target's are both checked
+    (lambda t: (program(t, "/home/bob/bin/tool"), os.chown(t / "/home/bob", 65534, 0),
+                t.write("/usr/local/bin", link="../../home/bob/bin")), "/home/bob is owned by uid 65534"),
+    (lambda t: (program(t, "/opt/real/tool"), os.chmod(t.mkdir("/usr/local"), 0o777),
+                t.write("/usr/local/bin", link="../../opt/real")), "/usr/local is world-writable"),
+    # not there yet, in a directory anyone can fill
+    (lambda t: os.chmod(t.mkdir("/usr/local/bin"), 0o777), "/usr/local/bin is world-writable"),
+])
+def test_inspect_command_finds_what_a_non_root_user_could_change(tree, setup, problem):
+    setup(tree)
+    problems = _sudoers_write.inspect_command("/usr/local/bin/tool", str(tree)).problems
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+@AS_ROOT
+def test_group_root_may_write(tree):
+    program(tree, "/usr/local/bin/tool", mode=0o775, gid=0)
+    assert _sudoers_write.inspect_command("/usr/local/bin/tool", str(tree)).problems == []
+
+
+@pytest.mark.parametrize("line, included", [
+    # measured with sudo 1.9.13p3 (tests/real/test_sudoers_grant_real.py checks the same table on it)
+    ("@includedir /etc/sudoers.d", True),
+    ("#includedir /etc/sudoers.d", True),
+    ("@includedir /etc/sudoers.d/", True),
+    ('@includedir "/etc/sudoers.d"', True),
+    ('@includedir "/etc/sudoers.d/"', True),
+    ("  @includedir /etc/sudoers.d", True),
+    ("\t@includedir\t/etc/sudoers.d", True),
+    ("#includedir    /etc/sudoers.d   ", True),
+    ("@includedir sudoers.d", True),
+    ("@includedir /etc//sudoers.d", True),
+    ("@includedir /etc/sudoers.d/.", True),
+    ("@includedir /etc/./sudoers.d", True),
+    ("@includedir /etc/sudoers.d # comment", True),
+    ('@includedir "/etc/sudoers.d" # comment', True),
+    ("@includedir /etc/sudoers\\.d", True),
+    ("@includedir \\\n/etc/sudoers.d", True),
+    ("  #includedir /etc/sudoers.d", False),
+    ("\t#includedir /etc/sudoers.d", False),
+    ("# includedir /etc/sudoers.d", False),
+    ("#include_dir /etc/sudoers.d", False),
+    ("@includedir /etc/sudoers.d#x", False),
+    ("@includedir /etc/sudoers.%d", False),
+    ("@includedir /etc/sudoers.d/README/..", False),
+    ('@includedir "/etc/sudoers.d', False),
+    ("@include /etc/sudoers.d", False),
+])
+def test_has_includedir_follows_sudo(tree, line, included):
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n%s\n" % line, mode=0o440)
+    tree.write("/etc/sudoers.d/README", "# readme\n", mode=0o440)
+    assert _sudoers_write.has_includedir(str(tree)) is included
+
+
+def test_has_includedir_in_an_included_file_only_when_sudo_reads_it(tree):
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n@include sudoers.local\n", mode=0o440)
+    tree.mkdir("/etc/sudoers.d")
+    tree.write("/etc/sudoers.local", "#includedir /etc/sudoers.d\n", mode=0o440)
+    assert _sudoers_write.has_includedir(str(tree))
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n# @include sudoers.local\n", mode=0o440)
+    assert not _sudoers_write.has_includedir(str(tree))
+
+
+def test_has_includedir_through_a_symlink_to_the_directory(tree):
+    tree.mkdir("/etc/sudoers.d")
+    tree.write("/etc/sd", link="sudoers.d")
+    tree.write("/etc/sudoers", "@includedir /etc/sd\n", mode=0o440)
+    assert _sudoers_write.has_includedir(str(tree))
+
+
+@AS_ROOT
+@pytest.mark.parametrize("mode, uid, gid, problem", [
+    (0o755, 0, 0, None), (0o775, 0, 0, None), (0o750, 0, 65534, None),
+    (0o777, 0, 0, "world-writable"), (0o1777, 0, 0, "world-writable"), (0o757, 0, 0, "world-writable"),
+    (0o775, 0, 65534, "writable by group gid 65534"), (0o755, 65534, 0, "owned by uid 65534"),
+])
+def test_read_host_finds_a_dropin_directory_sudo_skips(tree, mode, uid, gid, problem):
+    tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    directory = tree.mkdir("/etc/sudoers.d")
+    os.chmod(directory, mode)
+    os.chown(directory, uid, gid)
+    assert _sudoers_write.read_host(grant(), str(tree)).dropin_problem == problem
+
+
+def test_read_host_sees_a_symlink_not_its_target(tree):
+    tree.write("/etc/sudoers.d/elsewhere", _sudoers_write.MARKER + "\n", mode=0o440)
+    tree.write("/etc/sudoers.d/debug-strace", link="elsewhere")
+    file = _sudoers_write.read_host(grant(state="absent"), str(tree)).file
+    assert file.kind == "symlink" and file.content is None
+
+
+# --- acting: mirror, validation, install, removal ---------------------------------------------------
+
+@AS_ROOT
+def test_mirror_rewrites_includes_copies_bytes_and_places_the_candidate(tree, tmp_path):
     tree.write("/etc/sudoers", "root ALL=(ALL) ALL\n@includedir /etc/sudoers.d\n#include sudoers.local\n", mode=0o440)
     tree.write("/etc/sudoers.local", "# local\n", mode=0o440)
-    tree.write("/etc/sudoers.d/old", "alice ALL=(root) /usr/bin/id\n", mode=0o440)
+    raw = b"# caf\xe9 in latin-1\nalice ALL=(root) /usr/bin/id\n"
+    with open(tree.write("/etc/sudoers.d/old", "", mode=0o440), "wb") as handle:
+        handle.write(raw)
     loaded = _sudoers.load_tree(str(tree))
-    # The loader reports logical paths; mirror them from the fixture tree.
-    loaded.files = [str(tree) + p for p in loaded.files]
     mirror = str(tmp_path / "mirror")
-    main = _sudoers_write.mirror_tree(loaded, mirror, str(tree) + "/etc/sudoers.d/new", "bob ALL=(root) /bin/sh\n")
-    assert main == mirror + str(tree) + "/etc/sudoers"
+    os.mkdir(mirror)
+    old_umask = os.umask(0)
+    try:
+        main = _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/new", "bob ALL=(root) /bin/sh\n", str(tree))
+    finally:
+        os.umask(old_umask)
+    assert main == mirror + "/etc/sudoers"
     with open(main) as handle:
         text = handle.read()
     assert "@includedir %s/etc/sudoers.d\n" % mirror in text
     assert "#include sudoers.local\n" in text  # relative: resolved inside the mirror by sudo
-    assert os.path.exists(mirror + str(tree) + "/etc/sudoers.d/new")
-    assert stat.S_IMODE(os.stat(mirror + str(tree) + "/etc/sudoers.d/new").st_mode) == 0o440
+    with open(mirror + "/etc/sudoers.d/old", "rb") as handle:
+        assert handle.read() == raw
+    assert stat.S_IMODE(os.stat(mirror + "/etc/sudoers.d/new").st_mode) == 0o440
+    # Under umask 0 too: visudo skips a world-writable directory with only a warning.
+    assert stat.S_IMODE(os.stat(mirror + "/etc/sudoers.d").st_mode) == 0o755
 
 
 def test_validate_candidate_reports_visudo_output_without_mirror_paths(tree):
     tree.write("/etc/sudoers", "root ALL=(ALL) ALL\n", mode=0o440)
     loaded = _sudoers.load_tree(str(tree))
-    loaded.files = [str(tree) + p for p in loaded.files]
-    seen = {}
+    calls = []
 
     def run(argv):
-        seen["argv"] = argv
-        return 1, "", "%s/etc/sudoers.d/new:1:5: syntax error\n" % os.path.dirname(os.path.dirname(argv[-1]))
+        calls.append(argv)
+        mirror = os.path.dirname(os.path.dirname(argv[-1]))
+        if len(calls) == 1:
+            return 1, "", "%s/etc/sudoers.d/new:1:5: syntax error\n" % mirror
+        return 0, "", ""  # the tree without the candidate passes
 
-    with pytest.raises(_sudoers_write.SudoersValidationError) as info:
-        _sudoers_write.validate_candidate(run, "/usr/sbin/visudo", loaded, "/etc/sudoers.d/new", "x\n")
-    assert seen["argv"][:3] == ["/usr/sbin/visudo", "-c", "-f"]
-    assert info.value.rc == 1 and "syntax error" in info.value.stderr
-    assert not os.path.exists(os.path.dirname(os.path.dirname(seen["argv"][-1])))  # the mirror is gone
+    with pytest.raises(_sudoers_write.SudoersValidationError, match="with the new /etc/sudoers.d/new in place") as info:
+        _sudoers_write.validate_candidate(run, "/usr/sbin/visudo", loaded, "/etc/sudoers.d/new", "x\n", str(tree))
+    assert calls[0][:3] == ["/usr/sbin/visudo", "-c", "-f"]
+    assert info.value.rc == 1 and info.value.stderr == "/etc/sudoers.d/new:1:5: syntax error\n"
+    assert not os.path.exists(os.path.dirname(os.path.dirname(calls[0][-1])))  # the mirror is gone
 
 
-def test_install_rolls_back_when_the_live_tree_fails(tmp_path):
-    path = str(tmp_path / "grant")
-    with open(path, "wb") as handle:
-        handle.write(b"old\n")
-    os.chmod(path, 0o440)
-    with pytest.raises(_sudoers_write.SudoersValidationError):
-        _sudoers_write.install(lambda argv: (1, "", "broken"), "visudo", path, "new\n", b"old\n")
-    with open(path, "rb") as handle:
-        assert handle.read() == b"old\n"
-    new = str(tmp_path / "fresh")
-    with pytest.raises(_sudoers_write.SudoersValidationError):
-        _sudoers_write.install(lambda argv: (1, "", "broken"), "visudo", new, "new\n", None)
-    assert not os.path.exists(new)
+def test_validate_candidate_says_when_the_tree_fails_without_it(tree):
+    tree.write("/etc/sudoers", "root ALL=(ALL) ALL\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    with pytest.raises(_sudoers_write.SudoersValidationError, match="even without /etc/sudoers.d/new"):
+        _sudoers_write.validate_candidate(lambda argv: (1, "", "elsewhere"), "visudo", loaded, "/etc/sudoers.d/new",
+                                          "x\n", str(tree))
+
+
+def visudo_results(*rcs):
+    """A runner whose successive `visudo -c` calls exit with `rcs`."""
+    calls = []
+
+    def run(argv):
+        assert argv == ["visudo", "-c"]
+        calls.append(argv)
+        rc = rcs[len(calls) - 1]
+        return rc, "", "" if rc == 0 else "/etc/sudoers.d/other: bad permissions, should be mode 0440\n"
+    run.calls = calls
+    return run
+
+
+def read(tree, path):
+    with open(tree / path, "rb") as handle:
+        return handle.read()
+
+
+@AS_ROOT
+def test_install_checks_the_live_tree(tree):
+    tree.mkdir("/etc/sudoers.d")
+    live = _sudoers_write.install(visudo_results(0, 0), "visudo", "/etc/sudoers.d/g", "new\n", str(tree))
+    assert live == _sudoers_write.LiveCheck(True, 0, "", "")
+    st = os.stat(tree / "/etc/sudoers.d/g")
+    assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o440, 0, 0) and read(tree, "/etc/sudoers.d/g") == b"new\n"
+
+
+@AS_ROOT
+def test_a_failed_install_never_puts_a_grant_back(tree):
+    tree.write("/etc/sudoers.d/g", _sudoers_write.MARKER + "\n%debug ALL=(root) NOTAFTER=20991231000000Z /usr/bin/strace\n",
+               mode=0o440)
+    with pytest.raises(_sudoers_write.SudoersValidationError, match="the file was removed") as info:
+        _sudoers_write.install(visudo_results(0, 1), "visudo", "/etc/sudoers.d/g", "shorter\n", str(tree))
+    assert info.value.rc == 1 and "bad permissions" in info.value.stderr
+    assert not os.path.lexists(tree / "/etc/sudoers.d/g")
+
+
+@AS_ROOT
+def test_install_on_a_tree_that_failed_before_keeps_the_write(tree):
+    tree.mkdir("/etc/sudoers.d")
+    live = _sudoers_write.install(visudo_results(1, 1), "visudo", "/etc/sudoers.d/g", "new\n", str(tree))
+    assert not live.ok and live.rc == 1 and read(tree, "/etc/sudoers.d/g") == b"new\n"
+
+
+def test_a_removal_stays_when_the_live_tree_fails(tree):
+    tree.write("/etc/sudoers.d/g", _sudoers_write.MARKER + "\n", mode=0o440)
+    run = visudo_results(1)
+    live = _sudoers_write.remove(run, "visudo", "/etc/sudoers.d/g", str(tree))
+    assert not live.ok and live.rc == 1 and len(run.calls) == 1
+    assert not os.path.lexists(tree / "/etc/sudoers.d/g")
+    tree.write("/etc/sudoers.d/g", _sudoers_write.MARKER + "\n", mode=0o440)
+    assert _sudoers_write.remove(None, None, "/etc/sudoers.d/g", str(tree)) is None  # no sudo: nothing to check
+    assert not os.path.lexists(tree / "/etc/sudoers.d/g")
+
+
+def test_read_host_reports_a_missing_dropin_directory(tree):
+    tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    tree.write("/usr/sbin/visudo", "#!/bin/sh\n", mode=0o755)
+    readings = _sudoers_write.read_host(grant(), str(tree))
+    assert readings.dropin_problem == "not there or not readable (No such file or directory)"
+    with pytest.raises(_sudoers_write.SudoersHostError, match="sudo skips /etc/sudoers.d as a whole: it is not there"):
+        _sudoers_write.plan(grant(), readings, NOW)
