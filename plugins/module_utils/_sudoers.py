@@ -65,18 +65,19 @@ def unsafe_reason(st):
     """Why sudo refuses a file with this stat result, or None (sudo_secure_file)."""
     if not stat.S_ISREG(st.st_mode):
         return "not_regular_file"
-    return _unsafe_owner_or_mode(st)
+    return unsafe_owner_or_mode(st)
 
 
 def unsafe_dir_reason(st):
     """Why sudo skips a whole included directory, or None (measured: it warns and reads none of it)."""
     if not stat.S_ISDIR(st.st_mode):
         return "not_a_directory"
-    reason = _unsafe_owner_or_mode(st)
+    reason = unsafe_owner_or_mode(st)
     return "directory_" + reason if reason else None
 
 
-def _unsafe_owner_or_mode(st):
+def unsafe_owner_or_mode(st):
+    """Why a non-root user could change this file or directory (sudo_secure_file's rule), or None."""
     if st.st_uid != 0:
         return "unsafe_owner"
     if st.st_mode & stat.S_IWOTH:
@@ -89,7 +90,7 @@ def _unsafe_owner_or_mode(st):
 def expand_include_path(path, including_file, hostname):
     """sudo's include path rules: %h is the short host name, a relative path is relative to the including file."""
     short = (hostname or "").split(".")[0]
-    path = re.sub(r"%(.)", lambda m: short if m.group(1) == "h" else m.group(1), path)
+    path = re.sub(r"%([h%])", lambda m: short if m.group(1) == "h" else "%", path)
     if not path.startswith("/"):
         path = os.path.normpath(os.path.join(os.path.dirname(including_file), path))
     return path
@@ -104,6 +105,7 @@ class Tree(object):
         self.skipped = []        # {"path", "reason", "included_from", "line"}
         self.double_includes = []
         self.visudo_mode_problems = []
+        self.includes = []       # {"kind", "path", "included_from", "line"}: every directive in a file read
         self.uncertain = []      # reasons that touch every answer (an include loop)
         self.main_usable = False
 
@@ -158,20 +160,26 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
     stack = stack + [path]
     lines = text.split("\n")
     segment_start = 0
-    continued = False
-    for index, raw in enumerate(lines):
-        directive = None if continued else _sudoers_syntax.include_directive(raw)
-        continued = _sudoers_syntax.continues(raw)
-        if directive is None:
-            continue
-        tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:index])))
-        segment_start = index + 1
-        kind, raw_target = directive
-        target = expand_include_path(raw_target, path, hostname)
-        if kind == "include":
-            _read_file(tree, root, target, stack, path, index + 1, seen, hostname)
-        else:
-            _read_dir(tree, root, target, stack, path, index + 1, seen, hostname)
+    index = 0
+    while index < len(lines):
+        # A directive is a logical line: it may be continued onto the next physical lines.
+        end = index
+        while end < len(lines) - 1 and _sudoers_syntax.continues(lines[end]):
+            end += 1
+        # continues() holds only for lines without a comment, so their last character is the backslash.
+        logical = " ".join([line[:-1] for line in lines[index:end]] + [lines[end]])
+        directive = _sudoers_syntax.include_directive(logical)
+        if directive is not None:
+            tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:index])))
+            segment_start = end + 1
+            kind, raw_target = directive
+            target = expand_include_path(raw_target, path, hostname)
+            tree.includes.append({"kind": kind, "path": target, "included_from": path, "line": index + 1})
+            if kind == "include":
+                _read_file(tree, root, target, stack, path, index + 1, seen, hostname)
+            else:
+                _read_dir(tree, root, target, stack, path, index + 1, seen, hostname)
+        index = end + 1
     tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:])))
     return None
 
@@ -237,6 +245,10 @@ class Policy(object):
     @property
     def visudo_mode_problems(self):
         return self.tree.visudo_mode_problems
+
+    @property
+    def includes(self):
+        return self.tree.includes
 
     @property
     def files(self):

@@ -44,9 +44,6 @@ _ARG = re.compile(r"^[A-Za-z0-9_./@%+=*?-]+\Z")
 _DURATION = re.compile(r"^(\d+)([smhdw])\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _NOTAFTER = re.compile(r"\bNOTAFTER=(\S+)")
-# Measured (sudo 1.9.13p3): '#includedir' only at the start of a line (indented, it is a comment);
-# '@includedir' may be indented.
-_INCLUDEDIR = re.compile(r"^(?:#includedir|[ \t]*@includedir)[ \t]+(.*)\Z")
 ROOT_EQUIVALENT_WARNING = ("This grant lets its principals run debugging tools as root: strace, gdb or perf as root "
                            "can read and change every process on the host, so the grant is root-equivalent. Keep it "
                            "group-scoped, time-boxed (not_after) and logged (log_output).")
@@ -238,15 +235,14 @@ def read_file_state(path):
     return FileState(content, st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode), kind)
 
 
+_UNSAFE_TEXT = {"unsafe_owner": "owned by uid %(uid)d", "world_writable": "world-writable",
+                "group_writable": "writable by group gid %(gid)d"}
+
+
 def _unsafe_owner_or_mode(st):
     """Why a non-root user could change this file or directory (sudo's own rule for its files), or None."""
-    if st.st_uid != 0:
-        return "owned by uid %d" % st.st_uid
-    if st.st_mode & stat.S_IWOTH:
-        return "world-writable"
-    if st.st_mode & stat.S_IWGRP and st.st_gid != 0:
-        return "writable by group gid %d" % st.st_gid
-    return None
+    reason = _sudoers.unsafe_owner_or_mode(st)
+    return _UNSAFE_TEXT[reason] % {"uid": st.st_uid, "gid": st.st_gid} if reason else None
 
 
 def _directory_skip_reason(path):
@@ -260,72 +256,18 @@ def _directory_skip_reason(path):
     return _unsafe_owner_or_mode(st)
 
 
-def _logical_lines(text):
-    """Lines with backslash-newline continuations joined, as sudo's lexer sees them."""
-    pending = ""
-    for raw in text.splitlines():
-        if raw.endswith("\\") and not raw.endswith("\\\\"):
-            pending += raw[:-1]
-            continue
-        yield pending + raw
-        pending = ""
-    if pending:
-        yield pending
-
-
-def _include_argument(rest):
-    """The path of an include directive's argument (quotes and backslash escapes removed), or None."""
-    rest = rest.rstrip()
-    index, path = 0, ""
-    if rest.startswith('"'):
-        index = 1
-        while index < len(rest) and rest[index] != '"':
-            if rest[index] == "\\" and index + 1 < len(rest):
-                index += 1
-            path += rest[index]
-            index += 1
-        if index >= len(rest):
-            return None  # unterminated string: visudo rejects it
-        index += 1
-    else:
-        while index < len(rest) and rest[index] not in " \t":
-            if rest[index] == "\\" and index + 1 < len(rest):
-                index += 1
-            path += rest[index]
-            index += 1
-    tail = rest[index:].strip()
-    if not path or (tail and not tail.startswith("#")):
-        return None
-    return path
-
-
-def _expand_include(path, including_file, hostname):
-    # sudo replaces %h by the short host name; a relative path is relative to the including file.
-    path = path.replace("%h", (hostname or "").split(".")[0])
-    if not path.startswith("/"):
-        path = os.path.join(os.path.dirname(including_file), path)
-    return path
-
-
 def has_includedir(root="/", hostname=None, tree=None):
     """Does a file sudo reads hold an includedir that names /etc/sudoers.d (however spelled)?"""
     tree = tree if tree is not None else _sudoers.load_tree(root, hostname=hostname)
     wanted = _paths.host_path(root, DROPIN_DIR)
-    for source in dict.fromkeys(tree.files):
-        try:
-            data = _fileio.read_bytes(_paths.host_path(root, source))
-        except _fileio.FileWriteError:
+    for include in tree.includes:
+        if include["kind"] != "includedir":
             continue
-        for line in _logical_lines((data or b"").decode("utf-8", "replace")):
-            match = _INCLUDEDIR.match(line)
-            target = _include_argument(match.group(1)) if match else None
-            if target is None:
-                continue
-            try:
-                if os.path.samefile(_paths.host_path(root, _expand_include(target, source, hostname)), wanted):
-                    return True
-            except OSError:
-                continue
+        try:
+            if os.path.samefile(_paths.host_path(root, include["path"]), wanted):
+                return True
+        except OSError:
+            continue
     return False
 
 

@@ -75,10 +75,20 @@ def accounts(figures):
     # A second strace with the same base name but another inode.
     os.makedirs("/usr/local/bin", exist_ok=True)
     shutil.copy2("/usr/bin/strace", "/usr/local/bin/strace")
-    saved = open("/etc/sudoers", "rb").read()
+    # Put /etc/sudoers and /etc/sudoers.d back as they were for the tests that run after these.
+    saved = "/tmp/debugready-saved-sudoers"
+    shutil.rmtree(saved, ignore_errors=True)
+    os.makedirs(saved)
+    shutil.copy2("/etc/sudoers", saved + "/sudoers")
+    shutil.copytree("/etc/sudoers.d", saved + "/sudoers.d", symlinks=True)
     yield
-    with open("/etc/sudoers", "wb") as handle:
-        handle.write(saved)
+    install({})
+    shutil.copy2(saved + "/sudoers", "/etc/sudoers")
+    shutil.rmtree("/etc/sudoers.d")
+    shutil.copytree(saved + "/sudoers.d", "/etc/sudoers.d", symlinks=True)
+    for extra in ("/etc/sudoers.extra", "/etc/sudoers.local"):
+        if os.path.lexists(extra):
+            os.unlink(extra)
     for parser in ("cvtsudoers", "python"):
         figures.add("sudoers model (%s) vs sudo -l" % parser, TALLY.text(parser))
         figures.add("sudoers model (%s): why uncertain" % parser,
