@@ -518,4 +518,3 @@ def _digest_matches(digest, path, root):
         return actual.digest() == base64.b64decode(expected)
     except (ValueError, TypeError):
         return False
-

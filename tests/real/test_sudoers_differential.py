@@ -62,7 +62,7 @@ TALLY = Tally()
 
 def run(argv):
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          env=dict(os.environ, LC_ALL="C"))
+                          env=dict(os.environ, LC_ALL="C"), check=False)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -220,6 +220,8 @@ CASES = {
                                           "bob ALL=(root) /usr/bin/strace\n"},
     "host lists": {"/etc/sudoers.d/t": "alice %s=(root) /usr/bin/strace\nbob ALL,!%s=(root) /usr/bin/strace\n"
                                        "carol otherhost=(root) /usr/bin/strace\n" % (HOST, HOST)},
+    "host patterns ignore case": {"/etc/sudoers.d/t": "alice %s*=(root) /usr/bin/strace\nbob %s=(root) /usr/bin/strace\n"
+                                                      % (HOST.upper()[:3], HOST.upper())},
     "command alias double negation": {"/etc/sudoers.d/t": "Cmnd_Alias NT = ALL, !/usr/bin/strace\n"
                                                           "alice ALL=(root) NT\nbob ALL=(root) !NT\n"},
     "syntax error drops one entry": {"/etc/sudoers.d/t": "alice ALL=(root) NOPASSWD /usr/bin/id\n"

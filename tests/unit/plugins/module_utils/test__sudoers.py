@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers, _sudoers_syntax
+from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, 0, tzinfo=datetime.timezone.utc)
 TOOLS = {"strace": ["/usr/bin/strace"], "gdb": ["/usr/bin/gdb"]}
