@@ -40,6 +40,14 @@ OPTIONS = dict(
 )
 DEFAULTS = dict((name, spec.get("default")) for name, spec in OPTIONS.items())
 
+
+def copy_policy_options():
+    """The options of a synced capability copy in ptrace_facts' `policy.filecap` (the role's declared copy)."""
+    options = dict((name, dict(OPTIONS[name])) for name in ("source", "path", "group", "mode", "capabilities", "flags"))
+    options["source"]["required"] = True
+    options["capabilities"]["default"] = ["cap_sys_ptrace"]
+    return options
+
 _OCTAL = re.compile(r"^(0o)?[0-7]+\Z")
 _NOT_SUPPORTED = (errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", errno.ENOTSUP))
 

@@ -40,6 +40,11 @@ def yama(spec, facts, root="/"):
     the module would refuse is not compliant, so the role runs the module, which says why.
     """
     try:
+        for name in ("value", "minimum", "maximum"):
+            _sysctl_write.check_scope(name, spec.get(name))
+    except _sysctl_write.SysctlInputError as exc:
+        raise PolicyInputError("yama: %s" % exc)  # bad input is an error, as for the module itself
+    try:
         plan = _sysctl_write.plan(spec, facts, root)
     except (_sysctl_write.SysctlInputError, _fileio.FileWriteError) as exc:
         return _result(False, str(exc))

@@ -155,17 +155,14 @@ options:
             choices: [present, absent]
             default: present
           value:
-            description: As in M(debugready.ptrace.ptrace_scope).
-            type: int
-            choices: [0, 1, 2, 3]
+            description: As in M(debugready.ptrace.ptrace_scope) (0 to 3; booleans are refused).
+            type: raw
           minimum:
-            description: As in M(debugready.ptrace.ptrace_scope).
-            type: int
-            choices: [0, 1, 2, 3]
+            description: As in M(debugready.ptrace.ptrace_scope) (0 to 3; booleans are refused).
+            type: raw
           maximum:
-            description: As in M(debugready.ptrace.ptrace_scope).
-            type: int
-            choices: [0, 1, 2, 3]
+            description: As in M(debugready.ptrace.ptrace_scope) (0 to 3; booleans are refused).
+            type: raw
           confirm_scope_3:
             description: As in M(debugready.ptrace.ptrace_scope).
             type: bool
@@ -246,8 +243,8 @@ options:
             type: str
             default: root
           mode:
-            description: Octal mode of the copy.
-            type: str
+            description: Mode of the copy, as in M(debugready.ptrace.file_caps) (an octal string, or a number).
+            type: raw
             default: "0750"
           capabilities:
             description: Capabilities the copy must hold.
@@ -532,33 +529,20 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _hoststate, _policy, _sudoers_write, _tools, _tracecheck,
+    _caps_write, _hoststate, _policy, _sudoers_write, _sysctl_write, _tools, _tracecheck,
 )
 
 COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
-SCOPES = [0, 1, 2, 3]
 POLICY_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     snapshot=dict(type="path"),
-    yama=dict(type="dict", options=dict(
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        value=dict(type="int", choices=SCOPES),
-        minimum=dict(type="int", choices=SCOPES),
-        maximum=dict(type="int", choices=SCOPES),
-        confirm_scope_3=dict(type="bool", default=False),
-    )),
+    # The writers' own argument specs: the policy says what the converge modules would be called with.
+    yama=dict(type="dict", options=dict(_sysctl_write.SCOPE_OPTIONS)),
     group=dict(type="str"),
     members=dict(type="list", elements="str", default=[]),
     packages=dict(type="list", elements="str", default=[]),
     sudoers=dict(type="list", elements="dict", default=[], options=dict(_sudoers_write.GRANT_OPTIONS)),
-    filecap=dict(type="dict", options=dict(
-        source=dict(type="path", required=True),
-        path=dict(type="path", required=True),
-        group=dict(type="str", default="root"),
-        mode=dict(type="str", default="0750"),
-        capabilities=dict(type="list", elements="str", default=["cap_sys_ptrace"]),
-        flags=dict(type="str", default="ep"),
-    )),
+    filecap=dict(type="dict", options=_caps_write.copy_policy_options()),
     apache_coredump=dict(type="dict", options=dict(
         confs=dict(type="list", elements="path", required=True),
         content=dict(type="str", required=True),

@@ -68,7 +68,9 @@ def test_boolean_scope_is_refused_by_the_plan_and_by_the_policy(tree):
     for name in ("value", "minimum", "maximum"):
         with pytest.raises(_sysctl_write.SysctlInputError, match="a boolean"):
             plan(tree, {name: True})
-        assert not _policy.yama({name: True}, facts(), str(tree))["compliant"]
+        # In a policy, as in the module's own arguments, bad input is an error, not "not compliant".
+        with pytest.raises(_policy.PolicyInputError, match="a boolean"):
+            _policy.yama({name: True}, facts(), str(tree))
 
 
 # --- whose file is whose ---------------------------------------------------------------------
