@@ -216,6 +216,18 @@ targets:
       returned: when probed
       sample: {attached: false, errno: EPERM, matches: true, rc: 1,
                stderr: "strace: attach: ptrace(PTRACE_SEIZE, 812): Operation not permitted"}
+    sudo:
+      description:
+        - With O(via=sudo), what sudo itself answered (C(rc) and C(permitted), from C(sudo -n -l -U)) and
+          C(nopasswd), and C(model), the sudoers model's answer for the same command (C(allowed), C(certain),
+          C(uncertain_because), the C(rule) that decided with its C(source), C(line), C(command) and whether it
+          is a deny, and the C(parser) that read the tree), with C(model_agrees) (null when the model was not
+          certain). sudo decides; the model names the rule.
+      type: dict
+      returned: with O(via=sudo)
+      sample: {rc: 1, permitted: false, model_agrees: true,
+               model: {allowed: false, certain: true, parser: cvtsudoers, uncertain_because: [],
+                       rule: {source: /etc/sudoers.d/ops, line: 4, command: /usr/bin/strace, negated: true}}}
 tracer:
   description:
     - The tracer as modelled (user, uid, groups, via, runas, the uid the tool runs as, the tool path, whether it
