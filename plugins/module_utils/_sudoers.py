@@ -168,7 +168,7 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
             end += 1
         # continues() holds only for lines without a comment, so their last character is the backslash.
         logical = " ".join([line[:-1] for line in lines[index:end]] + [lines[end]])
-        directive = _sudoers_syntax.include_directive(logical)
+        directive = _sudoers_syntax.include_directive(logical) if "include" in logical else None
         if directive is not None:
             tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:index])))
             segment_start = end + 1

@@ -39,6 +39,9 @@ _SPECIAL = ",:= \t#"  # characters sudo unescapes in a command path or its argum
 _INCLUDE = re.compile(r"^(?:[ \t]*@|#)(include|includedir)[ \t]+(.*?)[ \t]*$")
 _ALIAS_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _COMMENT = re.compile(r"#(?!-?[0-9])")
+_SPACE = re.compile(r"[ \t]*")
+_OPTION_OR_TAG = re.compile(r"([A-Z_]+)(=|:)")
+_PLAIN_RUN = {}  # stops -> regex of a run of characters that are neither stops nor backslashes
 
 
 class SyntaxProblem(Exception):
@@ -140,6 +143,11 @@ class Statements(object):
 
 def strip_comment(line):
     """The line without its comment. A '#' followed by a digit is a uid or gid, not a comment."""
+    if "#" not in line:
+        return line
+    if "\\" not in line:
+        match = _COMMENT.search(line)
+        return line[:match.start()] if match else line
     escaped = False
     for index, char in enumerate(line):
         if escaped:
@@ -183,6 +191,8 @@ def include_directive(line):
 
 def continues(raw):
     """Whether a physical line continues on the next: an odd number of backslashes ends its code."""
+    if not raw.endswith("\\"):
+        return False
     code = strip_comment(raw)
     return code == raw and (len(code) - len(code.rstrip("\\"))) % 2 == 1
 
@@ -224,35 +234,52 @@ def statement_kind(statement):
 # --- the fallback parser --------------------------------------------------------------------
 
 class _Lexer(object):
-    """Words and punctuation of one statement; `command_mode` keeps '=' ':' '!' inside arguments."""
+    """Words and punctuation of one statement. Between tokens `pos` always rests on a non-blank
+    character (or the end), so looking ahead costs nothing."""
 
     def __init__(self, text, canonical=False):
         self.text = text
-        self.pos = 0
+        self.end = len(text)
+        self.pos = _SPACE.match(text, 0).end()
         self.hazards = []
         self.canonical = canonical
 
-    def skip_space(self):
-        while self.pos < len(self.text) and self.text[self.pos] in " \t":
-            self.pos += 1
+    def jump(self, pos):
+        self.pos = _SPACE.match(self.text, pos).end()
+
+    def advance(self):
+        self.jump(self.pos + 1)
 
     def at_end(self):
-        self.skip_space()
-        return self.pos >= len(self.text)
+        return self.pos >= self.end
 
     def peek(self):
-        self.skip_space()
-        return self.text[self.pos] if self.pos < len(self.text) else ""
+        return self.text[self.pos] if self.pos < self.end else ""
 
     def expect(self, char):
         if self.peek() != char:
             raise SyntaxProblem("expected %r at column %d" % (char, self.pos + 1))
-        self.pos += 1
+        self.advance()
 
     def word(self, stops=",=:() \t", unescape=True):
-        self.skip_space()
         out = []
+        plain = _PLAIN_RUN.get(stops)
+        if plain is None:
+            plain = _PLAIN_RUN[stops] = re.compile("[^\\\\%s]+" % re.escape(stops))
+        run = plain.match(self.text, self.pos)
+        if run and (run.end() >= self.end or self.text[run.end()] != "\\"):
+            # The common case: a word without escapes, taken at once.
+            word = run.group()
+            if '"' in word and word != '""':
+                self.hazards.append("quote")
+            self.jump(run.end())
+            return word
         while self.pos < len(self.text):
+            run = plain.match(self.text, self.pos)
+            if run:
+                out.append(run.group())
+                self.pos = run.end()
+                continue
             char = self.text[self.pos]
             if char == "\\" and self.pos + 1 < len(self.text):
                 following = self.text[self.pos + 1]
@@ -272,6 +299,7 @@ class _Lexer(object):
         word = "".join(out)
         if '"' in word and word != '""':  # `""` is "no arguments"; other quoting is not modelled
             self.hazards.append("quote")
+        self.jump(self.pos)
         return word
 
 
@@ -311,7 +339,7 @@ def _member(word, negated, context, canonical=False):
 def _negations(lex):
     negated = False
     while lex.peek() == "!":
-        lex.pos += 1
+        lex.advance()
         negated = not negated
     return negated
 
@@ -323,20 +351,18 @@ def _list(lex, context):
         members.append(_member(lex.word(), negated, context, lex.canonical))
         if lex.peek() != ",":
             return members
-        lex.pos += 1
+        lex.advance()
 
 
 def _command(lex):
     """One Cmnd: ALL, an alias, or a path with optional arguments up to an unescaped ',' or ':'."""
     negated = _negations(lex)
-    lex.skip_space()
     start = lex.pos
     digest = None
     for algo in DIGESTS:
         if lex.text.startswith(algo + ":", lex.pos):
-            lex.pos += len(algo) + 1
+            lex.jump(lex.pos + len(algo) + 1)
             digest = (algo, lex.word(stops=", \t"))
-            lex.skip_space()
             break
     path = lex.word(stops=", \t:")
     if path == "ALL" and digest is None:
@@ -346,10 +372,7 @@ def _command(lex):
     if not (path.startswith("/") or path in ("sudoedit", "list") or path.startswith("^")):
         raise SyntaxProblem("expected a command at column %d" % (start + 1))
     args = []
-    while True:
-        lex.skip_space()
-        if lex.pos >= len(lex.text) or lex.text[lex.pos] in ",:":
-            break
+    while not lex.at_end() and lex.peek() not in ",:":
         args.append(lex.word(stops=", \t:"))
     return Member("command", Command(path, " ".join(args) if args else None, digest), negated)
 
@@ -360,7 +383,7 @@ def _cmnd_specs(lex):
     options = {}
     while True:
         if lex.peek() == "(":
-            lex.pos += 1
+            lex.advance()
             runas_users, runas_groups = [], None
             if lex.peek() == ")":
                 runas_users = [Member("myself", "")]
@@ -369,18 +392,17 @@ def _cmnd_specs(lex):
             else:
                 runas_users = None
             if lex.peek() == ":":
-                lex.pos += 1
+                lex.advance()
                 runas_groups = _list(lex, "runas") if lex.peek() != ")" else None
             lex.expect(")")
         options = dict(options)
         while True:
-            lex.skip_space()
-            match = re.compile(r"([A-Z_]+)(=|:)").match(lex.text, lex.pos)
+            match = _OPTION_OR_TAG.match(lex.text, lex.pos)
             if match and match.group(2) == "=" and match.group(1) in OPTIONS:
-                lex.pos = match.end()
+                lex.jump(match.end())
                 options[OPTIONS[match.group(1)]] = lex.word(stops=", \t:")
             elif match and match.group(2) == ":" and match.group(1) in TAGS:
-                lex.pos = match.end()
+                lex.jump(match.end())
                 key, value = TAGS[match.group(1)]
                 options[key] = value
             else:
@@ -388,7 +410,7 @@ def _cmnd_specs(lex):
         cmnds.append(CmndSpec(runas_users, runas_groups, options, _command(lex)))
         if lex.peek() != ",":
             return cmnds
-        lex.pos += 1
+        lex.advance()
 
 
 def parse_command_specs(text):
@@ -431,7 +453,7 @@ def parse_alias(statement, canonical=False):
                 members.append(_member(lex.word(), negated, kind, lex.canonical))
             if lex.peek() != ",":
                 break
-            lex.pos += 1
+            lex.advance()
         found[name] = members
         if lex.at_end():
             return kind, found, lex.hazards
