@@ -384,3 +384,11 @@ def test_filecap_note_only_for_the_filecap_path(via):
     assert decide(tracer, worker(), host(0))["reason"] == "uid_gid_mismatch"
     tracer = Tracer("alice", 1000, 1000, via=fresh("filecap"), filecap_problem="filecap_not_applied_nosuid")
     assert decide(tracer, worker(), host(0))["reason"] == "filecap_not_applied_nosuid"
+
+
+def test_tracer_caps_for_defaults_mean_a_plain_exec():
+    # Without nosuid/no_new_privs arguments: a normal mount, no NNP; with NNP and no prior set, nothing survives.
+    chown_ptrace = FileCaps(1 | PTRACE, 0, True, 2)
+    assert _verdict.tracer_caps_for("filecap", False, 0, FULL, chown_ptrace) == (1 | PTRACE, 1 | PTRACE, False, None)
+    assert _verdict.tracer_caps_for("filecap", False, 0, FULL, chown_ptrace, no_new_privs=True) == (
+        0, 0, False, "filecap_not_applied_nnp")
