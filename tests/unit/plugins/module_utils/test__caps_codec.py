@@ -62,3 +62,19 @@ def test_rootid_is_shown_for_revision_3_only():
     assert _caps.to_text(FileCaps(PTRACE, 0, True, 3, 1000)) == "cap_sys_ptrace=ep [rootid=1000]"
     assert _caps.to_text(FileCaps(PTRACE, 0, True, 2, 1000)) == "cap_sys_ptrace=ep"
     assert _caps.to_text(FileCaps(PTRACE, 0, True, 3, 0)) == "cap_sys_ptrace=ep"
+
+
+def test_equality_is_exact_in_both_directions():
+    small, large = FileCaps(PTRACE, 0, True, 2), FileCaps(PTRACE | NET_RAW, 0, True, 2)
+    assert small != large and large != small
+    assert not small == large and not large == small
+    assert small == FileCaps(PTRACE, 0, True, 2)
+
+
+@pytest.mark.parametrize("revision, permitted", [(1, 1 << 32), (2, 1 << 64), (3, 1 << 64)])
+def test_encode_refuses_the_first_bit_past_the_revision(revision, permitted):
+    for caps in (FileCaps(permitted, 0, False, revision), FileCaps(0, permitted, False, revision)):
+        with pytest.raises(_caps.CapsFormatError, match="capability masks do not fit revision %d" % revision):
+            _caps.encode(caps)
+    # The bit below it still fits.
+    assert _caps.decode(_caps.encode(FileCaps(permitted >> 1, 0, False, revision))).permitted == permitted >> 1

@@ -251,6 +251,12 @@ def test_pending_files_change_only_their_own_directory(root):
     res = _sysctl.resolve(KEY, str(root), pending=pending)
     assert [(a.path, a.value) for a in res.assignments] == [("/usr/lib/sysctl.d/10-old.conf", "3"),
                                                             ("/etc/sysctl.d/99-new.conf", "1")]
+    # Pending files in a directory that sorts after /etc/sysctl.d change that directory only.
+    files, masked = _sysctl.list_files(str(root), pending={"/run/sysctl.d/50-run.conf": "vm.swappiness = 2\n",
+                                                           "/run/sysctl.d/05-run.conf": None,
+                                                           "/run/sysctl.d/10-old.conf": None})
+    assert [f.path for f in files] == ["/etc/sysctl.d/10-old.conf", "/run/sysctl.d/50-run.conf"]
+    assert [(m.path, m.masked_by) for m in masked] == [("/usr/lib/sysctl.d/10-old.conf", "/etc/sysctl.d/10-old.conf")]
 
 
 def test_unreadable_file_is_reported_with_the_reason(root, monkeypatch):

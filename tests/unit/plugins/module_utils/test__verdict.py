@@ -243,6 +243,8 @@ def fresh(text):
     ("filecap", True, FileCaps(PTRACE | NET_RAW, 0, True, 2), FULL, False, True, PTRACE,
      (SESSION, SESSION, False, "filecap_not_applied_nnp")),
     ("filecap", False, FileCaps(PTRACE, 0, True, 2), FULL, False, True, PTRACE | NET_RAW, (PTRACE, PTRACE, False, None)),
+    # no_new_privs compares with what the bounding set leaves of the file's set, not with the file's set
+    ("filecap", False, FileCaps(PTRACE | NET_RAW, 0, False, 2), PTRACE, False, True, PTRACE, (0, PTRACE, False, None)),
 ])
 def test_tracer_caps_for_every_path(via, is_root, filecaps, bounding, nosuid, nnp, prior, expected):
     result = _verdict.tracer_caps_for(via, is_root, SESSION, bounding, filecaps, nosuid, nnp, prior)
