@@ -67,7 +67,7 @@ def test_rootid_is_shown_for_revision_3_only():
 def test_equality_is_exact_in_both_directions():
     small, large = FileCaps(PTRACE, 0, True, 2), FileCaps(PTRACE | NET_RAW, 0, True, 2)
     assert small != large and large != small
-    assert not small == large and not large == small
+    assert (small == large) is False and (large == small) is False  # __eq__ itself, not only __ne__
     assert small == FileCaps(PTRACE, 0, True, 2)
 
 

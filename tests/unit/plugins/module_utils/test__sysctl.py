@@ -195,8 +195,8 @@ def test_names_that_sort_first_do_not_stop_the_directory_walk(root):
     assert winner(root) == ("2", "/usr/lib/sysctl.d/30-yama.conf")
     files, masked = _sysctl.list_files(str(root))
     assert [f.path for f in files] == ["/etc/sysctl.d/20-vendor.conf", "/usr/lib/sysctl.d/30-yama.conf"]
-    assert [(m.path, m.masked_by) for m in masked] == [("/usr/lib/sysctl.d/20-vendor.conf",
-                                                         "/etc/sysctl.d/20-vendor.conf")]
+    assert [(m.path, m.masked_by) for m in masked] == [
+        ("/usr/lib/sysctl.d/20-vendor.conf", "/etc/sysctl.d/20-vendor.conf")]
 
 
 def test_a_directory_read_twice_does_not_stop_the_walk(root):

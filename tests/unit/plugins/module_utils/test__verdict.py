@@ -287,8 +287,8 @@ def test_ids_compared_by_value():
     assert decide(Tracer("alice", int("1000"), int("1000")), target, host(0))["allowed"] is True
 
 
-@pytest.mark.parametrize("tracer_pid, reason", [(None, "allowed"), (700, "allowed"), (900, "allowed"),
-                                                 (int("812"), "self")])
+@pytest.mark.parametrize("tracer_pid, reason", [
+    (None, "allowed"), (700, "allowed"), (900, "allowed"), (int("812"), "self")])
 def test_self_only_for_the_same_pid(tracer_pid, reason):
     tracer = Tracer("alice", 1000, 1000, pid=tracer_pid)
     assert decide(tracer, worker(uid=1000, gid=1000, dumpable=True), host(0))["reason"] == reason
@@ -366,7 +366,7 @@ def test_allowed_explanation_says_why():
 
 
 def test_refusals_are_certain_unless_said_otherwise():
-    cases = [decide(t, w, host(s)) for _, t, w, _ in CANONICAL for s in range(4)]
+    cases = [decide(case[1], case[2], host(scope)) for case in CANONICAL for scope in range(4)]
     cases.append(decide(ALICE, None, host(0)))
     assert [c["reason"] for c in cases if c["certain"] is not True] == []
 
