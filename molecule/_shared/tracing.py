@@ -43,3 +43,17 @@ def wait_for_workers(host, user="www-data", tries=20):
             return True
         time.sleep(0.5)
     return False
+
+
+def sudo_permits(host, user, command, runas=None):
+    """sudo's own answer to "may USER run COMMAND (as RUNAS)?": `sudo -n -l -U USER [-u RUNAS] COMMAND`.
+
+    sudo prints the matched command and exits 0, or prints nothing and exits 1. Anything else (an
+    unknown user, a broken sudoers tree) is an error, not a "no": the calling test fails on it.
+    """
+    result = host.run("sudo -n -l -U %s %s%s" % (user, "-u %s " % runas if runas else "", command))
+    if result.rc == 0:
+        assert result.stdout.split()[:1] == command.split()[:1], result.stdout
+        return True
+    assert (result.rc, result.stdout, result.stderr) == (1, "", ""), (result.rc, result.stdout, result.stderr)
+    return False

@@ -7,9 +7,13 @@ itself (/proc, getcap, visudo, sudo -l), not restated from the module's code.
 
 import json
 import os
+import sys
 from xml.etree import ElementTree
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import sudo_permits  # noqa: E402
 
 CAP_SYS_PTRACE = 19
 
@@ -166,7 +170,7 @@ def test_sudoers_tree_valid_and_files(host, facts):
     finding = [f for f in facts["findings"] if f["id"] == "sudoers_file_skipped"]
     assert [f["path"] for f in finding] == ["/etc/sudoers.d/debug.conf"]
     # sudo really ignores it: bob may not run gdb although debug.conf says so.
-    assert host.run("sudo -n -l -U bob /usr/bin/gdb").rc == 1
+    assert sudo_permits(host, "bob", "/usr/bin/gdb") is False
 
 
 def test_sudoers_grants_agree_with_sudo(host, facts):
@@ -176,16 +180,16 @@ def test_sudoers_grants_agree_with_sudo(host, facts):
         ["strace"], ["root"], True, False)
     assert (debug["source"], debug["line"], debug["not_after_utc"]) == (
         "/etc/sudoers.d/debug", 1, "2099-12-31T00:00:00Z")
-    assert host.run("sudo -n -l -U alice /usr/bin/strace -p 1").rc == 0
+    assert sudo_permits(host, "alice", "/usr/bin/strace -p 1") is True
     bob = grants["bob"]
     assert bob["expired"] is True
-    assert host.run("sudo -n -l -U bob /usr/bin/strace -p 1").rc == 1
+    assert sudo_permits(host, "bob", "/usr/bin/strace -p 1") is False
     assert "sudoers_grant_expired" in [f["id"] for f in facts["findings"]]
     carol = grants["carol"]
     assert (carol["via"], carol["alias"], carol["tools"], carol["runas"], carol["as_root"]) == (
         "alias", "DEBUGGERS", ["gdb"] + (["ltrace"] if host.exists("ltrace") else []), ["www-data"], False)
-    assert host.run("sudo -n -l -U carol -u www-data /usr/bin/gdb").rc == 0
-    assert host.run("sudo -n -l -U carol /usr/bin/gdb").rc == 1
+    assert sudo_permits(host, "carol", "/usr/bin/gdb", runas="www-data") is True
+    assert sudo_permits(host, "carol", "/usr/bin/gdb") is False
     assert grants["root"]["via"] == "all"
 
 

@@ -8,18 +8,21 @@ from tracing import served, trace_request  # noqa: E402
 
 
 def test_managed_grants_and_copies_removed(host):
-    leftovers = host.run("ls /etc/sudoers.d/debugready-* /usr/local/bin/strace-debug").stdout
-    assert leftovers == ""
+    managed = ["/etc/sudoers.d/debugready-" + name for name in ("sudo", "gdb", "service")]
+    for path in managed + ["/usr/local/bin/strace-debug"]:
+        assert not host.file(path).exists, path
     assert host.run("visudo -c").rc == 0
 
 
 def test_member_no_longer_traces(host):
     rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n /usr/bin/strace")
-    assert rc == 1 and recorded == "" and ok
+    assert rc == 1 and "a password is required" in stderr
+    assert recorded == "" and ok
 
 
-def test_foreign_grant_is_left_in_place(host):
+def test_foreign_grants_are_left_in_place(host):
     assert host.file("/etc/sudoers.d/legacy").exists
+    assert host.file("/etc/sudoers.d/debugready-evil").exists
     rc, stderr, recorded, ok = trace_request(host, "dave", "sudo -n /usr/bin/strace")
     assert rc == 124 and "GET / HTTP/1.1" in recorded
     assert served(host)

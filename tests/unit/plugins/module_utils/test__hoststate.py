@@ -218,12 +218,15 @@ def test_nnp_and_seccomp_are_reported(tree):
 
 
 def test_findings_are_sorted_by_severity(tree):
-    make_host(tree, yama=0, bounding=PODMAN_BOUNDING, container="podman")
-    tree.write("/usr/local/bin/x", "")
+    # Found in the order info (Yama), medium (container), high (sudoers file), low (grant): sorting must move them.
+    make_host(tree, bounding=PODMAN_BOUNDING, container="podman")
+    tree.write("/etc/sudoers.d/expired", "bob ALL=(root) NOTAFTER=20200101000000Z NOPASSWD: /usr/bin/strace\n",
+               mode=0o440)
+    tree.write("/etc/sudoers.d/open", "carol ALL=(root) NOPASSWD: /usr/bin/strace\n", mode=0o666)
     facts = gather(tree)
-    severities = [f["severity"] for f in facts["findings"]]
-    order = ["high", "medium", "low", "info"]
-    assert severities == sorted(severities, key=order.index)
+    assert [(f["id"], f["severity"]) for f in facts["findings"]] == [
+        ("sudoers_file_unsafe", "high"), ("container_no_sys_ptrace", "medium"), ("sudoers_grant_expired", "low"),
+        ("yama_absent", "info")]
     for item in facts["findings"]:
         assert set(item) >= {"id", "severity", "message", "remediation"}
         assert item["message"].endswith(".") and item["remediation"]

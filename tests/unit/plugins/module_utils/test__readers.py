@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _container, _lsm, _procs, _tools
@@ -36,21 +38,32 @@ def test_dumpable_from_proc_owner(owner, euid, dumpable):
     assert _procs.dumpable_from_owner(owner, euid) is dumpable
 
 
+def apache_worker(tree, pid=812):
+    tree.write("/proc/%d/status" % pid, "Name:\tapache2\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\nUid:\t33\t33\t33\t33\n"
+                                        "Gid:\t33\t33\t33\t33\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+                                        "CapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\n" % pid)
+    tree.write("/proc/%d/stat" % pid, "%d (apache2) S 1 1 1 0 -1 4194624 0 0\n" % pid)
+    return tree.write("/proc/%d/environ" % pid, "")
+
+
 def test_describe_fixture_process(tree):
-    tree.write("/proc/812/status", "Name:\tapache2\nPid:\t812\nPPid:\t1\nTracerPid:\t0\nUid:\t33\t33\t33\t33\n"
-                                   "Gid:\t33\t33\t33\t33\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
-                                   "CapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\n")
-    tree.write("/proc/812/stat", "812 (apache2) S 1 1 1 0 -1 4194624 0 0\n")
-    tree.write("/proc/812/environ", "")
+    environ = apache_worker(tree)
     info = _procs.describe(812, str(tree))
     assert info["pid"] == 812 and info["comm"] == "apache2" and info["uids"] == [33, 33, 33, 33]
     assert info["kernel_thread"] is False
     assert info["seccomp"] == "filter"
     assert info["capabilities"]["permitted"] == 0
-    # The fixture file belongs to the test's user; as root that reads as "owned by root" = not dumpable.
-    assert info["dumpable"] in (True, False)
+    # The fixture file belongs to the test's user: a www-data task whose /proc files root owns is not dumpable.
+    assert info["dumpable"] is (os.stat(environ).st_uid != 0)
     with pytest.raises(_procs.ProcessGone):
         _procs.describe(999999, str(tree))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown of the fixture /proc files needs root")
+@pytest.mark.parametrize("owner, dumpable", [(33, True), (0, False)])
+def test_describe_dumpable_from_the_proc_file_owner(tree, owner, dumpable):
+    os.chown(apache_worker(tree), owner, owner)
+    assert _procs.describe(812, str(tree))["dumpable"] is dumpable
 
 
 def test_selinux_and_apparmor(tree):

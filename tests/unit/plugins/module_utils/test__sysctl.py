@@ -166,3 +166,107 @@ def test_runtime_and_boot_applier(root):
 def test_unknown_applier():
     with pytest.raises(_sysctl.SysctlError):
         _sysctl.list_files("/", "sysvinit")
+
+
+# --- found by mutation testing (scripts/mutation, docs/mutation.md): each pins a decision no test fixed ---
+
+@pytest.mark.parametrize("key, path", [
+    ("my-key/a.b", "my-key/a.b"),        # '-' (and ' ', '+') sort before '.' but are no separator
+    ("my-key.a/b", "my-key/a.b"),
+    (" kernel.yama.ptrace_scope ", "kernel/yama/ptrace_scope"),
+])
+def test_normalize_key_only_dot_or_slash_is_the_first_separator(key, path):
+    assert _sysctl.normalize_key(key) == path
+
+
+def test_comment_lines_are_neither_assignments_nor_malformed():
+    assignments, malformed = _sysctl.parse_text("# a comment\n; another = 3\n\n  # indented\nkernel.x = 1\n")
+    assert [(a.key, a.value, a.line) for a in assignments] == [("kernel/x", "1", 5)]
+    assert malformed == []
+
+
+def test_names_that_sort_first_do_not_stop_the_directory_walk(root):
+    # Each skipped entry sorts before the file that sets the key: skipping must not end the listing.
+    root.write("/etc/sysctl.d/00-notes.txt", "kernel.yama.ptrace_scope = 3\n")
+    root.mkdir("/etc/sysctl.d/10-dir.conf")
+    root.write("/usr/lib/sysctl.d/20-vendor.conf", "kernel.yama.ptrace_scope = 0\n")
+    root.write("/etc/sysctl.d/20-vendor.conf", "vm.swappiness = 1\n")  # masks the vendor file
+    root.write("/usr/lib/sysctl.d/30-yama.conf", "kernel.yama.ptrace_scope = 2\n")
+    assert winner(root) == ("2", "/usr/lib/sysctl.d/30-yama.conf")
+    files, masked = _sysctl.list_files(str(root))
+    assert [f.path for f in files] == ["/etc/sysctl.d/20-vendor.conf", "/usr/lib/sysctl.d/30-yama.conf"]
+    assert [(m.path, m.masked_by) for m in masked] == [
+        ("/usr/lib/sysctl.d/20-vendor.conf", "/etc/sysctl.d/20-vendor.conf")]
+
+
+def test_a_directory_read_twice_does_not_stop_the_walk(root):
+    # /run/sysctl.d is /etc/sysctl.d (a symlink): read once, and the directories after it still count.
+    root.write("/etc/sysctl.d/10-a.conf", "kernel.yama.ptrace_scope = 1\n")
+    root.mkdir("/run")
+    os.symlink("../etc/sysctl.d", root / "run/sysctl.d")
+    root.write("/usr/lib/sysctl.d/50-yama.conf", "kernel.yama.ptrace_scope = 2\n")
+    assert winner(root) == ("2", "/usr/lib/sysctl.d/50-yama.conf")
+    assert _sysctl.list_files(str(root))[1] == []
+
+
+@pytest.mark.parametrize("target", ["/boot/yama.conf", "/dev/nul", "../../srv/yama.conf"])
+def test_symlinks_are_followed_whatever_their_target_sorts_as(root, target):
+    # Absolute targets sorting before /dev/null, and relative ones (resolved from the link's directory).
+    real = os.path.normpath(os.path.join("/etc/sysctl.d", target))
+    root.write(real, "kernel.yama.ptrace_scope = 2\n")
+    root.write("/etc/sysctl.d/60-yama.conf", link=target)
+    assert winner(root) == ("2", "/etc/sysctl.d/60-yama.conf")
+    assert _sysctl.list_files(str(root))[1] == []
+
+
+def test_symlink_loop_is_unreadable_not_a_dev_null_mask(root):
+    root.write("/etc/sysctl.d/60-a.conf", link="/etc/sysctl.d/61-b.conf")
+    root.write("/etc/sysctl.d/61-b.conf", link="/etc/sysctl.d/60-a.conf")
+    files, masked = _sysctl.list_files(str(root))
+    assert [f.path for f in files] == ["/etc/sysctl.d/60-a.conf", "/etc/sysctl.d/61-b.conf"]
+    assert masked == []
+    assert winner(root) == (None, None)
+
+
+def test_sysctl_system_reads_sysctl_conf_only_when_it_exists(root):
+    root.write("/etc/sysctl.d/60-yama.conf", "kernel.yama.ptrace_scope = 1\n")
+    assert [f.path for f in _sysctl.list_files(str(root), "sysctl_system")[0]] == ["/etc/sysctl.d/60-yama.conf"]
+    # The applier's name may come from anywhere (module arguments): compared by value.
+    applier = "".join(("sysctl", "_system"))
+    root.write("/etc/sysctl.conf", "kernel.yama.ptrace_scope = 2\n")
+    assert [f.path for f in _sysctl.list_files(str(root), applier)[0]] == [
+        "/etc/sysctl.d/60-yama.conf", "/etc/sysctl.conf"]
+
+
+def test_pending_files_change_only_their_own_directory(root):
+    # The planning view of a writer: a file about to be written in /etc/sysctl.d, one about to be removed.
+    root.write("/etc/sysctl.d/10-old.conf", "kernel.yama.ptrace_scope = 0\n")
+    root.write("/usr/lib/sysctl.d/10-old.conf", "kernel.yama.ptrace_scope = 3\n")
+    root.write("/run/sysctl.d/05-run.conf", "vm.swappiness = 1\n")
+    pending = {"/etc/sysctl.d/10-old.conf": None, "/etc/sysctl.d/99-new.conf": "kernel.yama.ptrace_scope = 1\n"}
+    files, masked = _sysctl.list_files(str(root), pending=pending)
+    assert [f.path for f in files] == ["/run/sysctl.d/05-run.conf", "/usr/lib/sysctl.d/10-old.conf",
+                                       "/etc/sysctl.d/99-new.conf"]
+    assert masked == []
+    res = _sysctl.resolve(KEY, str(root), pending=pending)
+    assert [(a.path, a.value) for a in res.assignments] == [("/usr/lib/sysctl.d/10-old.conf", "3"),
+                                                            ("/etc/sysctl.d/99-new.conf", "1")]
+    # Pending files in a directory that sorts after /etc/sysctl.d change that directory only.
+    files, masked = _sysctl.list_files(str(root), pending={"/run/sysctl.d/50-run.conf": "vm.swappiness = 2\n",
+                                                           "/run/sysctl.d/05-run.conf": None,
+                                                           "/run/sysctl.d/10-old.conf": None})
+    assert [f.path for f in files] == ["/etc/sysctl.d/10-old.conf", "/run/sysctl.d/50-run.conf"]
+    assert [(m.path, m.masked_by) for m in masked] == [("/usr/lib/sysctl.d/10-old.conf", "/etc/sysctl.d/10-old.conf")]
+
+
+def test_unreadable_file_is_reported_with_the_reason(root, monkeypatch):
+    root.write("/etc/sysctl.d/60-yama.conf", "kernel.yama.ptrace_scope = 1\n")
+
+    def refuse(path, mode="r"):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(_sysctl, "open", refuse, raising=False)
+    res = _sysctl.resolve(KEY, str(root))
+    assert res.value is None
+    assert res.as_dict()["unreadable"] == [{"path": "/etc/sysctl.d/60-yama.conf", "masked_by": None,
+                                            "dev_null": False, "unreadable": "Permission denied"}]

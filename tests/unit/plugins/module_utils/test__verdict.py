@@ -198,3 +198,199 @@ def test_every_reason_is_declared_and_results_are_complete():
 def test_root_equivalence_is_stated_when_remedy_grants_ptrace():
     for reason_case in (decide(ALICE, worker(), host(0)), decide(WWW, worker(), host(0))):
         assert "root-equivalent" in reason_case["remediation"]
+
+
+# --- found by mutation testing (scripts/mutation, docs/mutation.md): each pins a decision no test fixed ---
+
+NET_RAW = 1 << 13
+SESSION = FULL & ~(1 << 5)  # a root session's CapEff, without cap_kill, so it differs from FULL
+
+
+def fresh(text):
+    """A string equal to `text` but not the same object, as module arguments arrive (decoded JSON)."""
+    return "".join(list(text))
+
+
+@pytest.mark.parametrize("via, is_root, filecaps, bounding, nosuid, nnp, prior, expected", [
+    # sudo as root gets the bounding set, sudo as another user nothing; direct keeps the session's set
+    ("sudo", True, None, WITH_PTRACE, False, False, 0, (WITH_PTRACE, WITH_PTRACE, False, None)),
+    ("sudo", False, None, WITH_PTRACE, False, False, 0, (0, 0, False, None)),
+    ("direct", True, None, WITH_PTRACE, False, False, 0, (SESSION, SESSION, False, None)),
+    ("direct", False, None, WITH_PTRACE, False, False, 0, (SESSION, SESSION, False, None)),
+    # filecap: a non-root caller starts from nothing, root keeps its session set (and the file adds to it)
+    ("filecap", False, None, WITH_PTRACE, False, False, 0, (0, 0, False, "filecap_not_applied_missing")),
+    ("filecap", True, None, WITH_PTRACE, False, False, 0, (SESSION, SESSION, False, "filecap_not_applied_missing")),
+    ("filecap", False, FileCaps(PTRACE, 0, True, 2), WITH_PTRACE, True, False, 0,
+     (0, 0, False, "filecap_not_applied_nosuid")),
+    ("filecap", False, FileCaps(PTRACE, 0, True, 2), WITH_PTRACE, False, False, 0, (PTRACE, PTRACE, False, None)),
+    ("filecap", True, FileCaps(PTRACE, 0, True, 2), WITH_PTRACE, False, False, 0,
+     (SESSION | PTRACE, SESSION | PTRACE, False, None)),
+    ("filecap", True, FileCaps(PTRACE | NET_RAW, 0, True, 2), FULL, False, False, 0, (SESSION, SESSION, False, None)),
+    # a bounding set of exactly CAP_SYS_PTRACE still lets a cap_sys_ptrace=ep file run
+    ("filecap", False, FileCaps(PTRACE, 0, True, 2), PTRACE, False, False, 0, (PTRACE, PTRACE, False, None)),
+    # fE with a capability outside the bounding set: the exec itself fails, root or not
+    ("filecap", True, FileCaps(PTRACE | NET_RAW, 0, True, 2), PTRACE, False, False, 0,
+     (0, 0, True, "filecap_exec_fails_bounding_set")),
+    # without fE the exec succeeds: permitted is masked by the bounding set, nothing becomes effective
+    ("filecap", False, FileCaps(PTRACE | NET_RAW, 0, False, 2), PTRACE, False, False, 0, (0, PTRACE, False, None)),
+    ("filecap", True, FileCaps(PTRACE | NET_RAW, 0, False, 2), PTRACE, False, False, 0,
+     (SESSION, SESSION | PTRACE, False, None)),
+    # no_new_privs: only what the caller already held survives
+    ("filecap", False, FileCaps(PTRACE | NET_RAW, 0, True, 2), FULL, False, True, NET_RAW,
+     (NET_RAW, NET_RAW, False, "filecap_not_applied_nnp")),
+    ("filecap", False, FileCaps(PTRACE | NET_RAW, 0, False, 2), FULL, False, True, NET_RAW,
+     (0, NET_RAW, False, "filecap_not_applied_nnp")),
+    ("filecap", True, FileCaps(PTRACE | NET_RAW, 0, True, 2), FULL, False, True, PTRACE,
+     (SESSION, SESSION, False, "filecap_not_applied_nnp")),
+    ("filecap", False, FileCaps(PTRACE, 0, True, 2), FULL, False, True, PTRACE | NET_RAW, (PTRACE, PTRACE, False, None)),
+    # no_new_privs compares with what the bounding set leaves of the file's set, not with the file's set
+    ("filecap", False, FileCaps(PTRACE | NET_RAW, 0, False, 2), PTRACE, False, True, PTRACE, (0, PTRACE, False, None)),
+])
+def test_tracer_caps_for_every_path(via, is_root, filecaps, bounding, nosuid, nnp, prior, expected):
+    result = _verdict.tracer_caps_for(via, is_root, SESSION, bounding, filecaps, nosuid, nnp, prior)
+    assert result == expected
+    # The same answer for a `via` string that is equal but not identical (module arguments).
+    assert _verdict.tracer_caps_for(fresh(via), is_root, SESSION, bounding, filecaps, nosuid, nnp, prior) == expected
+
+
+def test_default_tracer_holds_no_capabilities():
+    # Tracer() defaults stand for a plain login: a target holding any capability is out of reach.
+    verdict = decide(ALICE, worker(uid=1000, gid=1000, dumpable=True, permitted=1), host(0))
+    assert (verdict["reason"], verdict["explanation"]) == (
+        "target_has_more_capabilities",
+        "apache2[812] holds capabilities the tracer lacks (cap_chown); without CAP_SYS_PTRACE the kernel refuses.")
+
+
+def test_more_capabilities_names_exactly_the_missing_ones():
+    tracer = Tracer("alice", 1000, 1000, caps_effective=0, caps_permitted=NET_RAW)
+    verdict = decide(tracer, worker(uid=1000, gid=1000, dumpable=True, permitted=NET_RAW | 1 << 10 | 1 << 12), host(0))
+    assert verdict["explanation"] == ("apache2[812] holds capabilities the tracer lacks (cap_net_bind_service, "
+                                      "cap_net_admin); without CAP_SYS_PTRACE the kernel refuses.")
+    assert verdict["remediation"] == "Trace it as root through sudo. " + _verdict.ROOT_EQUIVALENT
+    # A target whose capabilities are unknown is not taken to hold any.
+    assert decide(ALICE, worker(uid=1000, gid=1000, dumpable=True, capabilities={}), host(0))["allowed"] is True
+
+
+@pytest.mark.parametrize("uids, gids, reason", [
+    ([1000, 1000, 1000, 5], [1000] * 4, "allowed"),            # fsuid is not checked
+    ([1000] * 4, [1000, 1000, 27, 1000], "uid_gid_mismatch"),  # saved gid differs
+    ([2000] * 4, [1000] * 4, "uid_gid_mismatch"),              # a higher uid is another user too
+    ([1000] * 4, [2000] * 4, "uid_gid_mismatch"),
+])
+def test_ids_compared_one_by_one_real_effective_saved(uids, gids, reason):
+    assert decide(ALICE, worker(dumpable=True, uids=uids, gids=gids), host(0))["reason"] == reason
+
+
+def test_ids_compared_by_value():
+    # /proc gives ints parsed from text, the account database others: equal values, distinct objects.
+    target = worker(dumpable=True, uids=[int("1000")] * 4, gids=[int("1000")] * 4)
+    assert decide(Tracer("alice", int("1000"), int("1000")), target, host(0))["allowed"] is True
+
+
+@pytest.mark.parametrize("tracer_pid, reason", [
+    (None, "allowed"), (700, "allowed"), (900, "allowed"), (int("812"), "self")])
+def test_self_only_for_the_same_pid(tracer_pid, reason):
+    tracer = Tracer("alice", 1000, 1000, pid=tracer_pid)
+    assert decide(tracer, worker(uid=1000, gid=1000, dumpable=True), host(0))["reason"] == reason
+
+
+def test_uid_mismatch_explanation_lists_real_effective_saved_ids():
+    target = worker(uids=[33, 33, 33, 44], gids=[33, 33, 33, 55])
+    verdict = decide(ALICE, target, host(0))
+    assert verdict["explanation"] == ("apache2[812] runs as uids 33/33/33 gids 33/33/33; alice (uid 1000) has real "
+                                      "gid 1000 and no CAP_SYS_PTRACE, so the kernel requires every one of the "
+                                      "target's ids to match.")
+    root = Tracer("root", 0, 0, caps_effective=PODMAN_BOUNDING)
+    assert decide(root, target, host(0))["explanation"] == (
+        "apache2[812] runs as uids 33/33/33 gids 33/33/33; root (uid 0) has real gid 0 and no CAP_SYS_PTRACE (it is "
+        "not in the bounding set), so the kernel requires every one of the target's ids to match.")
+
+
+@pytest.mark.parametrize("dumpable, remedy", [
+    (False, "Trace it as root through sudo (a group-scoped, time-boxed grant of the tool). "),
+    (True, "Trace it as root through sudo (a group-scoped, time-boxed grant of the tool), or run the tool as "
+           "www-data (sudo -u www-data) where Yama allows it. "),
+    (None, "Trace it as root through sudo (a group-scoped, time-boxed grant of the tool), or run the tool as "
+           "www-data (sudo -u www-data) where Yama allows it. "),
+])
+def test_other_user_remedy_offers_sudo_u_only_for_a_dumpable_target(dumpable, remedy):
+    verdict = decide(ALICE, worker(dumpable=dumpable), host(0))
+    assert verdict["remediation"] == remedy + _verdict.ROOT_EQUIVALENT
+
+
+def test_other_user_remedy_without_a_user_name():
+    verdict = decide(ALICE, worker(dumpable=True, user=None), host(0))
+    assert "run the tool as its user (sudo -u its user)" in verdict["remediation"]
+
+
+def test_not_dumpable_explanation_and_remedies():
+    verdict = decide(WWW, worker(), host(0))
+    assert verdict["explanation"] == ("apache2[812] is not dumpable (it changed credentials, e.g. Apache dropping "
+                                      "root for www-data), so even its own user cannot trace it without "
+                                      "CAP_SYS_PTRACE.")
+    apache = ("Apache workers become dumpable only when CoreDumpDirectory is configured (then restart Apache)%s; "
+              "or trace them as root through sudo. " + _verdict.ROOT_EQUIVALENT)
+    assert verdict["remediation"] == apache % ""
+    configured = decide(WWW, worker(), host(0, coredump_directory=True))["remediation"]
+    assert configured == apache % " - it is configured, so Apache has not been restarted since"
+    other = decide(WWW, worker(apache=False, user=None), host(0))
+    assert "e.g. Apache dropping root for its user" in other["explanation"]
+    assert other["remediation"] == ("Make it dumpable (prctl(PR_SET_DUMPABLE, 1) in the program, or "
+                                    "fs.suid_dumpable=1 before it starts), or trace it as root through sudo. "
+                                    + _verdict.ROOT_EQUIVALENT)
+
+
+@pytest.mark.parametrize("selinux, reason", [
+    ({"enforcing": True, "deny_ptrace": True}, "selinux_deny_ptrace"),
+    ({"enforcing": True, "deny_ptrace": False}, "allowed"),
+    ({"enforcing": False, "deny_ptrace": True}, "allowed"),   # permissive: logged, not refused
+])
+def test_selinux_refuses_only_when_enforcing_with_deny_ptrace(selinux, reason):
+    assert decide(ROOT_SUDO, worker(), host(0, selinux))["reason"] == reason
+
+
+@pytest.mark.parametrize("label, confined", [
+    ("/usr/sbin/apache2 (enforce)", True), ("apache2", True), ("unconfined", False), ("kernel", False),
+    ("unconfined_t", False), ("", False), (None, False)])
+def test_apparmor_note_only_for_a_confined_target_on_an_apparmor_host(label, confined):
+    verdict = decide(ROOT_SUDO, worker(label=label), host(0, apparmor={"enabled": True}))
+    assert verdict["certain"] is not confined
+    assert ("AppArmor confines the target" in verdict["explanation"]) is confined
+    off = decide(ROOT_SUDO, worker(label=label), host(0, apparmor={"enabled": False}))
+    assert off["certain"] is True and off["explanation"] == "alice (uid 0) may attach to apache2[812] with CAP_SYS_PTRACE."
+
+
+def test_allowed_explanation_says_why():
+    own = decide(ALICE, worker(uid=1000, gid=1000, dumpable=True), host(0))
+    assert own["explanation"] == "alice (uid 1000) may attach to apache2[812] (same ids, dumpable)."
+
+
+def test_refusals_are_certain_unless_said_otherwise():
+    cases = [decide(case[1], case[2], host(scope)) for case in CANONICAL for scope in range(4)]
+    cases.append(decide(ALICE, None, host(0)))
+    assert [c["reason"] for c in cases if c["certain"] is not True] == []
+
+
+def test_filecap_note_names_the_cause_first():
+    verdict = decide(filecap_tracer(nosuid=True), worker(), host(0))
+    assert verdict["explanation"].startswith(
+        "Strace-debug is on a nosuid mount, where file capabilities are ignored, so: apache2[812] runs as uids")
+    assert verdict["remediation"] == ("Keep the tool on a filesystem mounted without nosuid "
+                                      "(e.g. /usr/local/bin).")
+
+
+@pytest.mark.parametrize("via", ["sudo", "direct"])
+def test_filecap_note_only_for_the_filecap_path(via):
+    # A problem recorded for another path is not the cause of its refusal.
+    tracer = Tracer("alice", 1000, 1000, via=fresh(via), filecap_problem="filecap_not_applied_nosuid")
+    assert decide(tracer, worker(), host(0))["reason"] == "uid_gid_mismatch"
+    tracer = Tracer("alice", 1000, 1000, via=fresh("filecap"), filecap_problem="filecap_not_applied_nosuid")
+    assert decide(tracer, worker(), host(0))["reason"] == "filecap_not_applied_nosuid"
+
+
+def test_tracer_caps_for_defaults_mean_a_plain_exec():
+    # Without nosuid/no_new_privs arguments: a normal mount, no NNP; with NNP and no prior set, nothing survives.
+    chown_ptrace = FileCaps(1 | PTRACE, 0, True, 2)
+    assert _verdict.tracer_caps_for("filecap", False, 0, FULL, chown_ptrace) == (1 | PTRACE, 1 | PTRACE, False, None)
+    assert _verdict.tracer_caps_for("filecap", False, 0, FULL, chown_ptrace, no_new_privs=True) == (
+        0, 0, False, "filecap_not_applied_nnp")

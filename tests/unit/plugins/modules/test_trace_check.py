@@ -11,6 +11,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.debugready.ptrace.plugins.module_utils import _verdict
 from ansible_collections.debugready.ptrace.plugins.modules import trace_check
 
 
@@ -44,11 +45,34 @@ def test_bad_input(capsys, args, message):
     assert message in result["msg"], result["msg"]
 
 
+def may_attach_as_root():
+    """What the kernel will say to root attaching to this test process: CAP_SYS_PTRACE held and Yama below 3."""
+    with open("/proc/self/status") as handle:
+        effective = [line.split()[1] for line in handle if line.startswith("CapEff:")][0]
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as handle:
+            scope = int(handle.read())
+    except FileNotFoundError:
+        scope = None
+    return bool(int(effective, 16) >> 19 & 1) and scope != 3
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/strace"), reason="needs root and strace")
 def test_missing_pid_and_self_check(capsys):
-    result = run_module(capsys, {"user": "root", "pid": [os.getpid(), 4194304 - 1]})
+    # A real strace attach to this test process (PTRACE_SEIZE: it keeps running), then the verdict against it.
+    result = run_module(capsys, {"user": "root", "pid": [os.getpid(), 4194304 - 1], "probe": True,
+                                 "probe_timeout": 1})
     assert result["changed"] is False
     mine, missing = result["targets"]
-    assert missing["reason"] == "target_not_found" and missing["errno"] == "ESRCH"
-    assert mine["pid"] == os.getpid()
-    assert result["allowed"] is False
+    assert missing["reason"] == "target_not_found" and missing["errno"] == "ESRCH" and "probe" not in missing
+    assert mine["pid"] == os.getpid() and mine["user"] == "root"
+    if may_attach_as_root():
+        assert (mine["allowed"], mine["reason"], mine["certain"]) == (True, "allowed", True)
+        assert mine["explanation"] == "root (uid 0) may attach to %s[%d] with CAP_SYS_PTRACE." % (
+            mine["comm"], os.getpid())
+        assert mine["probe"]["attached"] is True and mine["probe"]["matches"] is True, mine["probe"]
+    else:
+        assert mine["allowed"] is not True and mine["reason"] in _verdict.REASONS
+        assert mine["probe"]["attached"] is False and mine["probe"]["matches"] is not False, mine["probe"]
+    assert result["mismatches"] == []
+    assert result["allowed"] is False  # one target does not exist
