@@ -220,6 +220,7 @@ def test_nnp_and_seccomp_are_reported(tree):
 def test_findings_are_sorted_by_severity(tree):
     # Found in the order info (Yama), medium (container), high (sudoers file), low (grant): sorting must move them.
     make_host(tree, bounding=PODMAN_BOUNDING, container="podman")
+    tree.write("/usr/bin/sudo", "", mode=0o4755)
     tree.write("/etc/sudoers.d/expired", "bob ALL=(root) NOTAFTER=20200101000000Z NOPASSWD: /usr/bin/strace\n",
                mode=0o440)
     tree.write("/etc/sudoers.d/open", "carol ALL=(root) NOPASSWD: /usr/bin/strace\n", mode=0o666)

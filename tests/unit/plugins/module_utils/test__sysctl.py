@@ -262,10 +262,15 @@ def test_pending_files_change_only_their_own_directory(root):
 def test_unreadable_file_is_reported_with_the_reason(root, monkeypatch):
     root.write("/etc/sysctl.d/60-yama.conf", "kernel.yama.ptrace_scope = 1\n")
 
-    def refuse(path, mode="r"):
-        raise PermissionError(13, "Permission denied", path)
+    real_open = os.open
 
-    monkeypatch.setattr(_sysctl, "open", refuse, raising=False)
+    def refuse(path, flags, *args):
+        if str(path).endswith("60-yama.conf"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *args)
+
+    # Running as root, a file mode cannot refuse the read: refuse it at the open the resolver makes.
+    monkeypatch.setattr(_sysctl.os, "open", refuse)
     res = _sysctl.resolve(KEY, str(root))
     assert res.value is None
     assert res.as_dict()["unreadable"] == [{"path": "/etc/sysctl.d/60-yama.conf", "masked_by": None,
