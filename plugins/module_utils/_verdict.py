@@ -157,7 +157,7 @@ def decide(tracer, target, host):
                 "%s is not dumpable (it changed credentials, e.g. Apache dropping root for %s), so even its own "
                 "user cannot trace it without CAP_SYS_PTRACE." % (name, target.get("user") or "its user"),
                 _remedy_not_dumpable(target, host))
-    elif not cap and (target.get("capabilities") or {}).get("permitted", 0) & ~tracer.caps_permitted:
+    elif not cap and ((target.get("capabilities") or {}).get("permitted") or 0) & ~tracer.caps_permitted:
         extra = _caps.mask_to_names(target["capabilities"]["permitted"] & ~tracer.caps_permitted)
         verdict = _result(
             "target_has_more_capabilities",

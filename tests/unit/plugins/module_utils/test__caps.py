@@ -77,13 +77,26 @@ def test_round_trip_v1(permitted, inheritable, effective):
     assert _caps.decode(_caps.encode(caps)) == caps
 
 
-@given(blob=st.binary(max_size=32))
+# Arbitrary bytes, and valid headers (revisions 1-3, with and without the effective flag) with arbitrary bodies of
+# every length, so the decoding branch is really exercised and not only the refusals.
+_HEADERS = st.sampled_from([0x01000000, 0x01000001, 0x02000000, 0x02000001, 0x03000000, 0x03000001, 0x04000000])
+_BLOBS = st.binary(max_size=32) | st.builds(lambda magic, body: struct.pack("<I", magic) + body,
+                                             _HEADERS, st.binary(max_size=24))
+
+
+@given(blob=_BLOBS)
 def test_decode_never_raises_anything_but_format_error(blob):
     try:
         caps = _caps.decode(blob)
     except _caps.CapsFormatError:
         return
     assert _caps.encode(caps) == blob
+
+
+def test_decode_accepts_every_valid_size():
+    for magic, size in ((0x01000001, 12), (0x02000001, 20), (0x03000001, 24)):
+        blob = struct.pack("<I", magic) + bytes(size - 4)
+        assert _caps.decode(blob).revision == magic >> 24
 
 
 @pytest.mark.parametrize("names", [["cap_sys_ptrace"], ["sys_ptrace"], ["CAP_SYS_PTRACE"], ["Sys_Ptrace"],

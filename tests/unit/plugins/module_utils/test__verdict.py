@@ -180,6 +180,12 @@ def test_row13_apparmor_confinement_makes_allowed_uncertain():
     assert "AppArmor" in verdict["explanation"]
 
 
+def test_row8_a_status_without_capprm_is_not_a_traceback():
+    # read_status_caps gives None for a missing CapPrm line (an odd kernel or a race with exit).
+    verdict = decide(ALICE, worker(uid=1000, gid=1000, dumpable=True, permitted=None), host(0))
+    assert verdict["reason"] == "allowed"
+
+
 def test_row14_already_traced():
     verdict = decide(ROOT_SUDO, worker(tracer_pid=4711), host(1))
     assert verdict["reason"] == "already_traced" and "4711" in verdict["explanation"]
