@@ -269,7 +269,10 @@ class Evaluator(object):
             return {ALLOW} if _name_or_uid_matches(default, target) else {DENY}
         if spec.runas_users is None:
             return {UNSPEC}  # only a group list, and no group asked for
+        return self._list(spec.runas_users, self._runas_matcher(request, target, because), because)
 
+    @staticmethod
+    def _runas_matcher(request, target, because):
         def match(member):
             kind = member.kind
             if kind == "all":
@@ -290,7 +293,27 @@ class Evaluator(object):
             because.add("unexpected %s in a run-as list" % kind)
             return None
         match.alias_kind = "runas"
-        return self._list(spec.runas_users, match, because)
+        return match
+
+    def _runs_as_oneself(self, spec, request):
+        """Without -u, the member that matches last sets the target: `()` (myself) runs the user as themselves.
+
+        None when that cannot be told (an alias or a member this model cannot match decides).
+        """
+        if request.runas is not None or not spec.runas_users:
+            return False
+        target = self._default_target(request, set())
+        if target is None:
+            return None
+        match = self._runas_matcher(request, target, set())
+        last = None
+        for member in spec.runas_users:
+            hit = match(member) if member.kind != "alias" else None
+            if hit is None:
+                return None
+            if hit:
+                last = member
+        return last is not None and last.kind == "myself" and not last.negated
 
     def _runas_default_name(self, because):
         value = "root"
@@ -479,6 +502,14 @@ class Evaluator(object):
         if request.account["uid"] == 0:
             return True
         _rule, spec = decision.decider
+        # sudo asks no password of a user who does not change identity (measured: `()` runs as oneself).
+        if request.runas is not None and request.runas["uid"] == request.account["uid"]:
+            return True
+        oneself = self._runs_as_oneself(spec, request)
+        if oneself is None:
+            return None
+        if oneself:
+            return True
         if "authenticate" in spec.options:
             return not spec.options["authenticate"]
         value = True

@@ -47,6 +47,7 @@ class Tally(object):
         self.queries = {"cvtsudoers": [0, 0, 0], "python": [0, 0, 0]}  # agree, uncertain, wrong
         self.hidden = {"cvtsudoers": 0, "python": 0}  # live grants missing from sudoers.grants
         self.reasons = {"cvtsudoers": collections.Counter(), "python": collections.Counter()}
+        self.nopasswd = {"cvtsudoers": [0, 0, 0], "python": [0, 0, 0]}  # agree, uncertain, wrong
 
     def text(self, parser):
         agree, uncertain, wrong = self.queries[parser]
@@ -91,6 +92,8 @@ def accounts(figures):
             os.unlink(extra)
     for parser in ("cvtsudoers", "python"):
         figures.add("sudoers model (%s) vs sudo -l" % parser, TALLY.text(parser))
+        figures.add("sudoers model (%s) NOPASSWD vs a real sudo -n run" % parser,
+                    "%d agree, %d uncertain, %d wrong" % tuple(TALLY.nopasswd[parser]))
         figures.add("sudoers model (%s): why uncertain" % parser,
                     "; ".join("%s (%d)" % item for item in TALLY.reasons[parser].most_common(6)) or "never")
 
@@ -166,6 +169,32 @@ def compare_installed():
                     else:
                         counts[2] += 1
                         wrong.append((parser, user, runas, path, args, real, decision.as_dict()))
+        wrong.extend(compare_nopasswd(policies, account))
+    return wrong
+
+
+def compare_nopasswd(policies, account):
+    """NOPASSWD against sudo itself: the user really runs `sudo -n strace -V` (harmless) when sudoers permits it."""
+    path, args = "/usr/bin/strace", ["-V"]
+    if not real_answer(account["name"], None, path, args):
+        return []
+    rc, _out, err = run(["runuser", "-u", account["name"], "--", "sudo", "-n", path] + args)
+    if rc != 0 and "a password is required" not in err:
+        raise AssertionError("sudo -n %s %s as %s failed otherwise: %s" % (path, " ".join(args), account["name"], err))
+    real = rc == 0
+    wrong = []
+    for parser, policy in policies.items():
+        request = _sudoers_match.Request(account, path, args, hostname=HOST, lookup=_accounts.lookup)
+        decision = policy.decide(request)
+        predicted = policy.evaluator.nopasswd(decision, request)
+        counts = TALLY.nopasswd[parser]
+        if predicted is None:
+            counts[1] += 1
+        elif predicted == real:
+            counts[0] += 1
+        else:
+            counts[2] += 1
+            wrong.append((parser, "nopasswd", account["name"], real, predicted, decision.as_dict()))
     return wrong
 
 
@@ -281,7 +310,7 @@ def negate(member):
 USER_MEMBER = st.sampled_from(["alice", "bob", "carol", "ALL", "%dbg", "%ops", "%#1500", "%#1504", "#1501", "UA"])
 HOST_MEMBER = st.sampled_from(["ALL"] * 4 + [HOST, "otherhost", "HA", "*"])
 RUNAS_SPEC = st.sampled_from(["", "(root)", "(ALL)", "(www-data)", "(root, www-data)", "(ALL, !www-data)", "(#0)",
-                              "(RA)", "()", "(root:dbg)", "(:ops)", "(ALL:ALL)"])
+                              "(RA)", "()", "(root:dbg)", "(:ops)", "(ALL:ALL)", "(%www-data)", "(!root, ALL)"])
 OPTIONS = st.sampled_from(["", "", "NOTAFTER=%s " % PAST, "NOTAFTER=%s " % FUTURE, "NOTBEFORE=%s " % FUTURE])
 TAGS = st.sampled_from(["", "", "NOPASSWD: ", "PASSWD: ", "LOG_OUTPUT: ", "NOPASSWD: NOEXEC: "])
 COMMAND = st.sampled_from([
@@ -336,7 +365,18 @@ def tree(draw):
                 aliases_defined.add(stmt.split()[1])
         mode, uid = draw(st.sampled_from([(0o440, 0)] * 6 + [(0o644, 0), (0o666, 0), (0o440, 1502)]))
         files["/etc/sudoers.d/" + name] = ("\n".join(statements) + "\n", mode, uid, 0)
+    # Sometimes an include: a drop-in pulls in a file outside sudoers.d, at its start or its end.
+    if draw(st.integers(0, 3)) == 0:
+        extra = draw(st.lists(statement(), min_size=1, max_size=3))
+        files["/etc/sudoers.extra"] = ("\n".join(extra) + "\n", 0o440, 0, 0)
+        name = sorted(files)[0]
+        text, mode, uid, gid = files[name]
+        directive = draw(st.sampled_from(["@include /etc/sudoers.extra", "#include /etc/sudoers.extra",
+                                          "@include ../sudoers.extra", "  @include \"/etc/sudoers.extra\" # why"]))
+        text = directive + "\n" + text if draw(st.booleans()) else text + directive + "\n"
+        files[name] = (text, mode, uid, gid)
     # Aliases used but never defined make sudo fail to parse the whole file: define each once.
+    aliases_defined.update(re.findall(r"_Alias ([A-Z]+) =", "".join(f[0] for f in files.values())))
     used = set(a for a in ("UA", "CA", "RA", "HA") if any(a in f[0] for f in files.values()))
     missing = used - aliases_defined
     if missing:

@@ -134,6 +134,9 @@ def test_nopasswd_from_the_deciding_rule_and_defaults(host):
     assert host.decide("alice ALL=(ALL) /usr/bin/strace\n").nopasswd is False
     assert host.decide("Defaults !authenticate\nalice ALL=(ALL) /usr/bin/strace\n").nopasswd is True
     assert host.decide("Defaults:alice !authenticate\nalice ALL=(ALL) /usr/bin/strace\n").nopasswd is None
+    # Measured: sudo asks no password of a user who does not change identity (`()` runs the user as themselves).
+    assert host.decide("alice ALL=() /usr/bin/strace\n").nopasswd is True
+
 
 
 @pytest.mark.parametrize("pattern, text, expected", [
