@@ -138,7 +138,6 @@ def test_nopasswd_from_the_deciding_rule_and_defaults(host):
     assert host.decide("alice ALL=() /usr/bin/strace\n").nopasswd is True
 
 
-
 @pytest.mark.parametrize("pattern, text, expected", [
     ("-p *", "-p 1", True), ("-p *", "-p 1 -o /etc/passwd", True), ("-p *", "-o x -p 1", False),
     ("-p [0-9]", "-p 7", True), ("-p [!0-9]", "-p 7", False), ("trace\\=open", "trace=open", True),
