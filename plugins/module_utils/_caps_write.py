@@ -48,6 +48,7 @@ def copy_policy_options():
     options["capabilities"]["default"] = ["cap_sys_ptrace"]
     return options
 
+
 _OCTAL = re.compile(r"^(0o)?[0-7]+\Z")
 _NOT_SUPPORTED = (errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", errno.ENOTSUP))
 

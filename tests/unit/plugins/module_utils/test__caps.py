@@ -81,7 +81,7 @@ def test_round_trip_v1(permitted, inheritable, effective):
 # every length, so the decoding branch is really exercised and not only the refusals.
 _HEADERS = st.sampled_from([0x01000000, 0x01000001, 0x02000000, 0x02000001, 0x03000000, 0x03000001, 0x04000000])
 _BLOBS = st.binary(max_size=32) | st.builds(lambda magic, body: struct.pack("<I", magic) + body,
-                                             _HEADERS, st.binary(max_size=24))
+                                            _HEADERS, st.binary(max_size=24))
 
 
 @given(blob=_BLOBS)

@@ -27,7 +27,8 @@ def host(tree):
     tree.write("/usr/local/bin/strace", "another strace\n", mode=0o755)
     os.symlink("usr/bin", tree / "/bin")
 
-    def decide(rules, user=ALICE, path="/usr/bin/strace", args=("-p", "1"), runas=None, hostname="web1"):
+    def decide(rules, user=None, path="/usr/bin/strace", args=("-p", "1"), runas=None, hostname="web1"):
+        user = user or ALICE
         tree.write("/etc/sudoers", rules, mode=0o440)
         policy = _sudoers.load(str(tree), hostname)
         request = _sudoers_match.Request(user, path, list(args), runas=ACCOUNTS.get(runas), hostname=hostname,
