@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 
 from ansible.errors import AnsibleActionFail
@@ -16,6 +17,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+_OCTAL = re.compile(r"^(0o)?[0-7]{1,4}\Z")  # int(x, 8) alone also takes '٣', ' 644' and '6_44'
 
 
 class ReportInputError(Exception):
@@ -39,35 +41,40 @@ def _write_atomic(path, data, mode):
 
 def write_files(dest, files, mode_text, check_mode=False):
     """The paths whose content differs, written (unless check_mode) after every input was checked."""
-    if not os.path.isabs(dest):
-        raise ReportInputError("dest must be an absolute directory, got %r" % dest)
-    try:
-        mode = int(mode_text, 8)
-    except ValueError:
+    if not os.path.isabs(dest) or "\x00" in dest:
+        raise ReportInputError("dest must be an absolute directory (without NUL bytes), got %r" % dest)
+    if not _OCTAL.match(mode_text):
         raise ReportInputError("mode must be octal, e.g. '0644', got %r" % mode_text)
+    mode = int(mode_text, 8)
     if not 0 <= mode <= 0o777:
         raise ReportInputError("mode %s is out of range (0000-0777)" % mode_text)
-    bad = sorted(repr(name) for name in files if not _NAME.match(str(name)) or name in (".", ".."))
+    bad = sorted(repr(name) for name in files if not isinstance(name, str) or not _NAME.match(name)
+                 or name in (".", ".."))
     if bad:
         raise ReportInputError("file names must be plain names (letters, digits, '.', '_', '-'): %s" % ", ".join(bad))
     not_text = sorted(name for name, text in files.items() if not isinstance(text, str))
     if not_text:
         raise ReportInputError("file contents must be text (render them with a template): %s" % ", ".join(not_text))
     wanted = dict((os.path.join(dest, name), to_bytes(text)) for name, text in files.items())
-    written = []
-    for path in sorted(wanted):
-        try:
-            with open(path, "rb") as handle:
-                if handle.read() == wanted[path]:
-                    continue
-        except OSError:
-            pass
-        written.append(path)
+    directories = sorted(path for path in wanted if os.path.isdir(path) and not os.path.islink(path))
+    if directories:
+        raise ReportInputError("cannot write the report over a directory: %s" % ", ".join(directories))
+    written = [path for path in sorted(wanted) if _current(path) != wanted[path]]
     if written and not check_mode:
         os.makedirs(dest, mode=0o755, exist_ok=True)
         for path in written:
             _write_atomic(path, wanted[path], mode)
     return written
+
+
+def _current(path):
+    """The bytes of the regular file at `path`; None for anything else (missing, or a FIFO, which is replaced)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO must not block the open
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
 
 
 class ActionModule(ActionBase):

@@ -19,7 +19,8 @@ def resolve(user):
     """{"name", "uid", "gid", "groups", "gids"} for a user name or a numeric uid (int or digits)."""
     text = str(user).strip()
     try:
-        entry = pwd.getpwuid(int(text)) if text.isdigit() else pwd.getpwnam(text)
+        # Only 0-9 make a uid: int() also reads other scripts' digits ('٠' would be root).
+        entry = pwd.getpwuid(int(text)) if text.isascii() and text.isdigit() else pwd.getpwnam(text)
     except (KeyError, ValueError, OverflowError):
         raise AccountError("user %r does not exist on this host" % (user,))
     groups = set()

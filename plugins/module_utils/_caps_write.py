@@ -195,8 +195,8 @@ def _hash_fd(fd):
 def _absolute(params):
     params = dict(DEFAULTS, **params)
     for key in ("path", "source"):
-        if params[key] is not None and not os.path.isabs(params[key]):
-            raise CapsInputError("path and source must be absolute paths, got %s" % params[key])
+        if params[key] is not None and (not os.path.isabs(params[key]) or "\x00" in params[key]):
+            raise CapsInputError("path and source must be absolute paths (without NUL bytes), got %r" % params[key])
     return params
 
 
@@ -228,7 +228,14 @@ def _read_source(path):
     except _fileio.FileWriteError:
         return {"error": "source %s does not exist or is not a regular file" % path}
     try:
-        return {"sha256": _hash_fd(fd), "real": real}
+        digest = _hash_fd(fd)
+        size, read = os.fstat(fd).st_size, os.lseek(fd, 0, os.SEEK_CUR)
+        if size != read:
+            # A file of /proc or /sys: what is copied would differ from what was planned, and again on every run.
+            raise CapsInputError("source %s is not a plain file: it says it holds %d bytes, reading it gave %d (a "
+                                 "file of /proc or /sys, or one being written); copy a program file"
+                                 % (path, size, read))
+        return {"sha256": digest, "real": real}
     except OSError as exc:
         raise CapsWriteError("cannot read source %s: %s" % (path, os.strerror(exc.errno or 0)))
     finally:

@@ -95,7 +95,8 @@ def open_source(path):
     """
     real = os.path.realpath(path)
     try:
-        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # O_NONBLOCK: a FIFO in place of the source must be refused below, not block the open.
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise UntrustedPathError("source %s changed into a symlink while it was opened" % path)

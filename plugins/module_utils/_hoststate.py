@@ -15,7 +15,7 @@ import datetime
 import os
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _caps, _container, _findings, _lsm, _procs, _sudoers, _sysctl, _tools,
+    _caps, _container, _findings, _lsm, _procs, _sudoers, _sudoers_write, _sysctl, _tools,
 )
 
 SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers")
@@ -92,8 +92,11 @@ def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
     facts["grants"] = grants
     facts["overridden_grants"] = overridden
     if run is not None and validate and visudo is not None:
+        blocked = _sudoers_write.live_check_blocked(policy, root)
         if os.geteuid() != 0:
             facts["validation"] = {"skipped": "visudo -c needs root"}
+        elif blocked:
+            facts["validation"] = {"skipped": blocked}
         else:
             rc, out, err = run([visudo, "-c"])
             facts["valid"] = rc == 0

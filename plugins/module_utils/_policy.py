@@ -133,12 +133,15 @@ def apache_coredump(spec, root="/"):
     problems = []
     for conf in confs:
         host = _paths.host_path(root, conf)
+        if not _owned_file(host, 0o644):  # checked first: a FIFO or a device in its place is never read
+            problems.append("%s differs" % conf)
+            continue
         try:
             text = _fileio.read_bytes(host)
         except _fileio.FileWriteError as exc:
             problems.append(str(exc))
             continue
-        if text is None or text.decode("utf-8", "replace") != spec["content"] or not _owned_file(host, 0o644):
+        if text is None or text.decode("utf-8", "replace") != spec["content"]:
             problems.append("%s differs" % conf)
     if not _owned_file(_paths.host_path(root, spec["directory"]), 0o700, stat.S_IFDIR):
         problems.append("%s is not a root-only directory" % spec["directory"])
@@ -157,9 +160,11 @@ def evaluate(policy, facts, root="/", now=None):
     normalised `policy` option. Raises PolicyInputError for a policy that makes no sense.
     """
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    for path in [policy.get("snapshot")] + list(policy.get("absent_paths") or []):
-        if path is not None and not os.path.isabs(path):
-            raise PolicyInputError("policy paths must be absolute, got %r" % path)
+    coredump = policy.get("apache_coredump") or {}
+    for path in [policy.get("snapshot"), coredump.get("directory")] + list(policy.get("absent_paths") or []) \
+            + list(coredump.get("confs") or []):
+        if path is not None and (not os.path.isabs(path) or "\x00" in path):
+            raise PolicyInputError("policy paths must be absolute (without NUL bytes), got %r" % path)
     components = {}
     grants = {}
     if policy.get("snapshot"):

@@ -41,7 +41,7 @@ _MARKER_LINE = MARKER.encode("ascii")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?\Z")
 _ARG = re.compile(r"^[A-Za-z0-9_./@%+=*?-]+\Z")
-_DURATION = re.compile(r"^(\d+)([smhdw])\Z")
+_DURATION = re.compile(r"^([0-9]+)([smhdw])\Z")  # not \d: int() would also read '٣' as 3
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _NOTAFTER = re.compile(r"\bNOTAFTER=(\S+)")
 ROOT_EQUIVALENT_WARNING = ("This grant lets its principals run debugging tools as root: strace, gdb or perf as root "
@@ -144,7 +144,8 @@ def parse_not_after(value, now):
         if amount <= 0:
             raise SudoersInputError("not_after duration must be positive, got %r" % (value,))
         return moment
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ", "%Y%m%d%H%M%SZ"):
+    # Only ASCII: strptime, like int(), also reads other scripts' digits.
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ", "%Y%m%d%H%M%SZ") if text.isascii() else ():
         try:
             return datetime.datetime.strptime(text, fmt).replace(tzinfo=datetime.timezone.utc)
         except ValueError:
@@ -330,10 +331,11 @@ def read_host(params, root="/", hostname=None, cache=None):
         cache["dropin_problem"] = _directory_skip_reason(_paths.host_path(root, DROPIN_DIR))
     host.tree, host.included, host.dropin_problem = cache["tree"], cache["included"], cache["dropin_problem"]
     runas = params.get("runas") or "root"
-    try:
-        pwd.getpwnam(runas)
-    except KeyError:
-        host.runas_exists = False
+    if _ACCOUNT.match(runas):  # plan() refuses any other name (getpwnam would raise on a NUL)
+        try:
+            pwd.getpwnam(runas)
+        except KeyError:
+            host.runas_exists = False
     for command in params.get("commands") or []:
         try:
             command_path = check_command(command)[0]
@@ -528,7 +530,29 @@ def _strip_mirror(text, mirror):
     return (text or "").replace(mirror, "")
 
 
-def check_live(run, visudo):
+def live_check_blocked(tree, root="/"):
+    """Why `visudo -c` must not be run on this tree, or None.
+
+    Measured (sudo 1.9.13p3): visudo opens the main file and each @include target without O_NONBLOCK, so a FIFO
+    there (also through a symlink) makes it wait forever; sudo itself skips it as not a regular file.
+    """
+    fifos = []
+    for path in [_sudoers.MAIN_FILE] + [i["path"] for i in tree.includes if i["kind"] == "include"]:
+        try:
+            if stat.S_ISFIFO(os.stat(_paths.host_path(root, path)).st_mode):
+                fifos.append(path)
+        except OSError:
+            continue
+    if not fifos:
+        return None
+    return ("visudo -c was not run: it would wait forever opening %s, a FIFO the sudoers tree includes (sudo itself "
+            "skips it as not a regular file); remove it or the directive naming it" % ", ".join(dict.fromkeys(fifos)))
+
+
+def check_live(run, visudo, root="/"):
+    blocked = live_check_blocked(_sudoers.read_tree(root), root)
+    if blocked:
+        return LiveCheck(False, None, "", blocked)
     rc, out, err = run([visudo, "-c"])
     return LiveCheck(rc == 0, rc, out, err)
 
@@ -540,9 +564,9 @@ def install(run, visudo, path, content, root="/"):
     raised: a failed write never puts a previous grant back (that could re-open a window just closed).
     A tree that already failed before is not this file's doing: the write stays and the check says so.
     """
-    before = check_live(run, visudo)
+    before = check_live(run, visudo, root)
     _fileio.write_atomic(_paths.host_path(root, path), content.encode("utf-8"), MODE, 0, 0)
-    after = check_live(run, visudo)
+    after = check_live(run, visudo, root)
     if not after.ok and before.ok:
         _fileio.remove(_paths.host_path(root, path))
         raise SudoersValidationError("visudo -c fails on the live sudoers tree with the new %s in place (it passed "
@@ -554,4 +578,4 @@ def install(run, visudo, path, content, root="/"):
 def remove(run, visudo, path, root="/"):
     """Remove the drop-in, then check the live tree (None without sudo). A removal is never undone."""
     _fileio.remove(_paths.host_path(root, path))
-    return check_live(run, visudo) if visudo is not None else None
+    return check_live(run, visudo, root) if visudo is not None else None

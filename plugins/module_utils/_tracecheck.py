@@ -61,8 +61,9 @@ def validate(params):
         raise TraceCheckError("via must be one of %s, got %r" % (", ".join(VIAS), via))
     if via == "filecap" and not params.get("filecap_path"):
         raise TraceCheckError("via is filecap but filecap_path is missing")
-    if params.get("filecap_path") is not None and not params["filecap_path"].startswith("/"):
-        raise TraceCheckError("filecap_path must be an absolute path, got %s" % params["filecap_path"])
+    filecap_path = params.get("filecap_path")
+    if filecap_path is not None and (not filecap_path.startswith("/") or "\x00" in filecap_path):
+        raise TraceCheckError("filecap_path must be an absolute path (without NUL bytes), got %r" % filecap_path)
     if via != "sudo" and (params.get("runas") or "root") != "root":
         raise TraceCheckError("runas applies only with via: sudo")
     if params.get("process_user") and params.get("process") is None:

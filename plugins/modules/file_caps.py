@@ -65,7 +65,9 @@ options:
     choices: [present, absent, exact]
     default: present
   source:
-    description: Keep O(path) an exact copy of this file (which must exist).
+    description:
+      - Keep O(path) an exact copy of this file (which must exist). It must be a regular file whose size is what
+        reading it gives, so a FIFO or a file of C(/proc) or C(/sys) is refused.
     type: path
   group:
     description: With O(source), the group owning the copy (owner is root).

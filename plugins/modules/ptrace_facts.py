@@ -571,9 +571,10 @@ def main():
     if bad_tools:
         module.fail_json(msg="tools must be plain program names (letters, digits, '.', '_', '+', '-'): %s"
                          % ", ".join(repr(t) for t in bad_tools))
-    relative = [d for d in params["capability_scan_dirs"] if not os.path.isabs(d)]
+    relative = [d for d in params["capability_scan_dirs"] if not os.path.isabs(d) or "\x00" in d]
     if relative:
-        module.fail_json(msg="capability_scan_dirs must be absolute paths: %s" % ", ".join(relative))
+        module.fail_json(msg="capability_scan_dirs must be absolute paths, without NUL bytes: %s"
+                         % ", ".join(repr(d) for d in relative))
     for request in params["trace"] or []:
         try:
             _tracecheck.validate(request)

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -22,3 +24,20 @@ from fixture_tree import Tree  # noqa: E402
 def tree(tmp_path):
     """An empty host root; `tree.write('/etc/x', text)` fills it."""
     return Tree(tmp_path)
+
+
+@pytest.fixture
+def deadline():
+    """`with deadline(5): ...` fails the test instead of hanging when the code blocks (a FIFO opened for reading)."""
+    @contextlib.contextmanager
+    def within(seconds):
+        def expired(signum, frame):
+            raise AssertionError("still running after %d s: blocked" % seconds)
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.alarm(seconds)
+        try:
+            yield
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+    return within

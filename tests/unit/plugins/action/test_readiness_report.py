@@ -48,3 +48,40 @@ def test_bad_input_writes_nothing(tmp_path, dest, files, mode, message):
     with pytest.raises(readiness_report.ReportInputError, match=message):
         readiness_report.write_files(dest, files, mode)
     assert not os.path.exists(str(tmp_path / "x"))
+
+
+# Found by tests/real/test_fuzz_modules.py: a file name that is not a string was a traceback, a NUL in dest one
+# too, and int(mode, 8) took '٣' (mode 0003), ' 644' and '6_44'.
+@pytest.mark.parametrize("dest, files, mode, message", [
+    ("/tmp/x", {1: "x"}, "0644", "plain names"),
+    ("/tmp/x", {"a.md": "x", 0: "y"}, "0644", "plain names"),
+    ("/tmp/x\x00y", {"a.md": "x"}, "0644", "without NUL bytes"),
+    ("/tmp/x", {"a.md": "x"}, "\u0663", "octal"),
+    ("/tmp/x", {"a.md": "x"}, "0\u0666\u0664\u0664", "octal"),
+    ("/tmp/x", {"a.md": "x"}, " 644", "octal"),
+    ("/tmp/x", {"a.md": "x"}, "6_44", "octal"),
+])
+def test_hostile_input_writes_nothing(tmp_path, dest, files, mode, message):
+    dest = dest.replace("/tmp/x", str(tmp_path / "x"))
+    with pytest.raises(readiness_report.ReportInputError, match=message):
+        readiness_report.write_files(dest, files, mode)
+    assert not os.path.exists(str(tmp_path / "x"))
+
+
+def test_a_directory_where_a_report_goes_is_refused_before_anything_is_written(tmp_path):
+    dest = str(tmp_path / "report")
+    os.makedirs(dest + "/sub.md")
+    with pytest.raises(readiness_report.ReportInputError, match="over a directory: %s/sub.md" % dest):
+        readiness_report.write_files(dest, {"a.md": "x", "sub.md": "y"}, "0644")
+    assert os.listdir(dest) == ["sub.md"]  # a.md was not written either
+
+
+def test_a_fifo_where_a_report_goes_is_replaced_without_blocking(tmp_path, deadline):
+    dest = str(tmp_path / "report")
+    os.makedirs(dest)
+    os.mkfifo(dest + "/report.md")
+    with deadline(10):
+        assert readiness_report.write_files(dest, {"report.md": "# r\n"}, "0644") == [dest + "/report.md"]
+    assert stat.S_ISREG(os.lstat(dest + "/report.md").st_mode)
+    with open(dest + "/report.md") as handle:
+        assert handle.read() == "# r\n"

@@ -176,6 +176,23 @@ def test_sudoers_findings_from_a_messy_tree(tree):
     assert "/etc/sudoers.d/debug.conf" in skipped["message"] and "Rename" in skipped["remediation"]
 
 
+def test_validation_is_not_run_when_visudo_would_block_on_a_fifo(tree, monkeypatch, deadline):
+    # Measured with sudo 1.9.13p3: `visudo -c` waits forever on an @include of a FIFO (sudo skips it). Found by
+    # tests/real/test_fuzz_modules.py, where ptrace_facts hung there.
+    make_host(tree)
+    tree.write("/usr/sbin/visudo", "", mode=0o755)
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n@include /etc/sudoers.local\n", mode=0o440)
+    os.mkfifo(tree / "/etc/sudoers.local")
+    calls = []
+    monkeypatch.setattr(_hoststate.os, "geteuid", lambda: 0)
+    with deadline(10):
+        facts = gather(tree, sections=("sudoers",), run=lambda argv: calls.append(argv) or (0, "", ""),
+                       tool_versions=False)
+    assert calls == [] and facts["sudoers"]["valid"] is None
+    assert facts["sudoers"]["validation"]["skipped"].startswith(
+        "visudo -c was not run: it would wait forever opening /etc/sudoers.local")
+
+
 def test_validation_runs_visudo_through_the_runner(tree, monkeypatch):
     make_host(tree)
     tree.write("/usr/sbin/visudo", "", mode=0o755)

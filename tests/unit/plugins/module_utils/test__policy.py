@@ -332,6 +332,29 @@ def test_apache_coredump(tree):
     assert not _policy.apache_coredump(spec, str(tree))["compliant"]
 
 
+def test_apache_coredump_never_reads_a_fifo_or_a_device(tree, deadline):
+    # Found by tests/real/test_fuzz_modules.py: ptrace_facts' policy hung on a FIFO (and read /dev/zero until
+    # memory ran out) before it looked at what the path was.
+    tree.mkdir("/etc/apache2/conf-enabled")
+    os.mkfifo(tree / "/etc/apache2/conf-enabled/coredump.conf")
+    spec = {"confs": ["/etc/apache2/conf-enabled/coredump.conf", "/dev/zero"], "content": "x\n",
+            "directory": "/var/lib/debugready/cores"}
+    with deadline(10):
+        result = _policy.apache_coredump(spec, str(tree))
+    assert not result["compliant"] and "/etc/apache2/conf-enabled/coredump.conf differs" in result["detail"]
+
+
+@pytest.mark.parametrize("policy", [
+    {"absent_paths": ["/tmp/x\x00y"]},
+    {"snapshot": "relative"},
+    {"apache_coredump": {"confs": ["/etc/x.conf"], "content": "", "directory": "/var/c\x00res"}},
+    {"apache_coredump": {"confs": ["x.conf"], "content": "", "directory": "/var/cores"}},
+])
+def test_policy_paths_are_absolute_without_nul(tree, policy):
+    with pytest.raises(_policy.PolicyInputError, match="policy paths must be absolute"):
+        _policy.evaluate(policy, {}, str(tree))
+
+
 @AS_ROOT
 def test_evaluate_combines_and_reports_each_component(tree):
     sudo_host(tree)

@@ -115,6 +115,14 @@ def test_empty_and_absurd_not_after_are_input_errors(value, message):
         _sudoers_write.parse_not_after(value, NOW)
 
 
+# Found by tests/real/test_fuzz_modules.py: int() and strptime() also read the digits of other scripts.
+@pytest.mark.parametrize("value", ["\u0663h", "8\u0660m", "\u0662\u0660\u0669\u0669-01-01T00:00:00Z", "\uff18h"])
+def test_not_after_takes_ascii_digits_only(value):
+    with pytest.raises(_sudoers_write.SudoersInputError, match="neither a duration"):
+        _sudoers_write.parse_not_after(value, NOW)
+    assert not _sudoers_write.is_duration(value)
+
+
 # --- the plan (pure): one Host reading, one decision ---------------------------------------------
 
 def grant(**over):

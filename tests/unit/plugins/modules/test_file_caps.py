@@ -71,6 +71,25 @@ def test_refusals_change_nothing(capsys, layout, overrides, message):
     assert os.listdir(layout["dir"]) == []
 
 
+# Found by tests/real/test_fuzz_modules.py: a NUL in a path was a traceback, a FIFO as the source hung the module,
+# and a /proc file as the source was copied with its capabilities before the read-back failed.
+@pytest.mark.parametrize("overrides, message", [
+    ({"path": "/usr/local/bin/to\x00ol"}, "path and source must be absolute paths (without NUL bytes)"),
+    ({"source": "/usr/bin/str\x00ace"}, "path and source must be absolute paths (without NUL bytes)"),
+    ({"source": "/proc/self/status"}, "source /proc/self/status is not a plain file: it says it holds 0 bytes"),
+    ({"source": "FIFO"}, "does not exist or is not a regular file"),
+])
+def test_hostile_paths_fail_cleanly_and_change_nothing(capsys, layout, deadline, overrides, message):
+    if overrides.get("source") == "FIFO":
+        overrides = {"source": os.path.join(os.path.dirname(layout["source"]), "fifo")}
+        os.mkfifo(overrides["source"])
+    with deadline(10):
+        result = run_module(capsys, args_of(layout, **overrides))
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+    assert os.listdir(layout["dir"]) == []
+
+
 def test_missing_file_without_source(capsys, tmp_path):
     result = run_module(capsys, {"path": str(tmp_path / "nope"), "capabilities": ["cap_net_raw"]})
     assert result["failed"] and "does not exist or is not a regular file" in result["msg"]

@@ -24,7 +24,8 @@ def run_module(capsys, args):
 @pytest.mark.parametrize("args, message", [
     ({"tools": ["strace; rm -rf /"]}, "tools must be plain program names"),
     ({"tools": ["../bin/strace"]}, "tools must be plain program names"),
-    ({"capability_scan_dirs": ["usr/bin"]}, "capability_scan_dirs must be absolute paths: usr/bin"),
+    ({"capability_scan_dirs": ["usr/bin"]}, "capability_scan_dirs must be absolute paths, without NUL bytes: 'usr/bin'"),
+    ({"capability_scan_dirs": ["/usr/b\x00in"]}, "capability_scan_dirs must be absolute paths, without NUL bytes"),
     ({"gather_subset": ["yama", "everything"]}, "value of gather_subset must be one or more of"),
     ({"bogus": 1}, "Unsupported parameters"),
 ])

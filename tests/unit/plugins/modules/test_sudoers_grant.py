@@ -125,6 +125,21 @@ def test_absent_removes_despite_a_broken_tree_and_never_puts_it_back(capsys, hos
     assert not run_module(capsys, {"name": "debug-strace", "state": "absent"})["changed"]
 
 
+def test_a_fifo_the_tree_includes_is_never_handed_to_visudo(capsys, host, deadline):
+    # Measured with sudo 1.9.13p3: `visudo -c` opens an @include target that is a FIFO and waits forever (sudo itself
+    # skips it). Found by tests/real/test_fuzz_modules.py, where ptrace_facts and a removal hung on it.
+    host.write(PATH, _sudoers_write.MARKER + "\n%debug ALL=(root) NOPASSWD: /usr/bin/strace\n", mode=0o440)
+    host.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n@include /etc/sudoers.fifo\n@includedir /etc/sudoers.d\n",
+               mode=0o440)
+    os.mkfifo(host / "/etc/sudoers.fifo")
+    with deadline(10):
+        result = run_module(capsys, {"name": "debug-strace", "state": "absent"})
+    assert result["changed"] and not os.path.lexists(host / PATH)
+    assert result["live_check"]["ok"] is False and result["live_check"]["rc"] is None
+    assert "visudo -c was not run: it would wait forever opening /etc/sudoers.fifo" in result["live_check"]["stderr"]
+    assert host.visudo.calls == []
+
+
 def test_absent_without_sudo(capsys, host):
     host.write(PATH, _sudoers_write.MARKER + "\n", mode=0o440)
     os.remove(host / "/usr/sbin/visudo")
@@ -179,6 +194,8 @@ def test_wrong_owner_and_mode_are_fixed(capsys, host):
     (grant(commands=["/usr/bin/gdb"]), "command /usr/bin/gdb is not an executable file"),
     (grant(runas="no-such-user-xyz"), "runas user 'no-such-user-xyz' does not exist"),
     (grant(name="debug.conf"), "silently skips"),
+    # Found by tests/real/test_fuzz_modules.py: getpwnam() raised on the NUL, a traceback.
+    (grant(runas="ro\x00ot"), "runas 'ro\\x00ot' is not allowed"),
 ])
 def test_bad_input_fails_and_writes_nothing(capsys, host, args, message):
     result = run_module(capsys, args)

@@ -38,6 +38,11 @@ def run_module(capsys, args):
     ({"user": "root", "pid": [1], "runas": "nobody"}, "runas applies only with via: sudo"),
     ({"user": "root", "pid": [1], "process_user": "root"}, "missing parameter(s) required by 'process_user': process"),
     ({"user": "root", "process": "init-xyz", "process_user": "no-such-user-xyz"}, "process_user: user 'no-such-user-xyz'"),
+    # Found by tests/real/test_fuzz_modules.py: digits of other scripts made a uid ('٠' was root), a NUL a traceback.
+    ({"user": "\u0660", "pid": [1]}, "user '\u0660' does not exist"),
+    ({"user": "\u0663", "pid": [1]}, "user '\u0663' does not exist"),
+    ({"user": "root", "pid": [1], "via": "filecap", "filecap_path": "/usr/bin/str\x00ace"},
+     "filecap_path must be an absolute path (without NUL bytes)"),
 ])
 def test_bad_input(capsys, args, message):
     result = run_module(capsys, args)
