@@ -892,9 +892,7 @@ def policy_args():
     filecap = arguments(dict((k, FILECAP_ARGS[k]) for k in ("path", "source", "group", "mode", "capabilities",
                                                             "flags")), usual=("path", "source"),
                         hostile=0.2)
-    yama = arguments({"state": SCOPE_ARGS["state"], "value": st.sampled_from([0, 1, 2, 3]),
-                      "minimum": st.sampled_from([0, 1, 2, 3]), "maximum": st.sampled_from([0, 1, 2, 3]),
-                      "confirm_scope_3": st.booleans()}, hostile=0.2)
+    yama = arguments(dict((name, SCOPE_ARGS[name]) for name in _sysctl_write.SCOPE_OPTIONS), hostile=0.2)
     paths = st.lists(st.sampled_from([REPORT + "/report.md", BIN + "/fifo", "/dev/zero", "/proc/self/mem",
                                       BIN + "/dir/x.conf", REPORT + "/dangling", "relative.conf", "/nonexistent/x",
                                       REPORT + "/x\x00.conf"]),
