@@ -37,7 +37,7 @@ MAX_INCLUDE_DEPTH = 128
 VISUDO_MODE = 0o440  # `visudo -c` wants root:root 0440; sudo itself accepts any safe mode
 MAX_RECOVERIES = 32  # syntax errors cvtsudoers may report before we give up on it
 _MARKER_USER = "debugready_file_"
-_ERROR_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?:\d+:)? (?P<message>.*)$", re.MULTILINE)
+_ERROR_LINE = re.compile(r"^(?P<path>.+?):(?P<line>[0-9]+):(?:[0-9]+:)? (?P<message>.*)$", re.MULTILINE)
 
 SyntaxProblem = _sudoers_syntax.SyntaxProblem
 
@@ -418,7 +418,7 @@ def parse_gentime(text, local_offset=None):
     moment = _sudoers_match.parse_gentime(text, local_offset)
     if moment is None:
         raise SudoersSyntaxError("invalid date %r (want YYYYMMDDHHMMSSZ)" % (text,))
-    return moment, bool(re.search(r"(Z|[+-]\d{2}(\d{2})?)$", str(text).strip()))
+    return moment, bool(re.search(r"(Z|[+-][0-9]{2}([0-9]{2})?)$", str(text).strip()))
 
 
 def format_gentime(moment):
@@ -602,7 +602,7 @@ def _grant_record(rule, spec, members, principal, excluded, now, local_offset, h
         if moment is not None:
             not_after_utc = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
             expired = moment < now
-            zone_given = bool(re.search(r"(Z|[+-]\d{2}(\d{2})?)$", str(not_after).strip()))
+            zone_given = bool(re.search(r"(Z|[+-][0-9]{2}([0-9]{2})?)$", str(not_after).strip()))
     runas_members = _expand(spec.runas_users, aliases["runas"]) if spec.runas_users is not None else None
     runas = [m.text() for m in runas_members] if runas_members is not None else ["root"]
     via = "alias" if spec.command.kind == "alias" else ("all" if members[0].kind == "all" else "path")

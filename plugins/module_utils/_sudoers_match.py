@@ -31,7 +31,7 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _paths
 
 ALLOW, DENY, UNSPEC = "allow", "deny", "unspec"
 _META = re.compile(r"[\\?*\[\]]")
-_GENTIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{2}(?:\d{2})?)?$")
+_GENTIME = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})?([0-9]{2})?(?:[.,][0-9]+)?(Z|[+-][0-9]{2}(?:[0-9]{2})?)?\Z")
 
 
 class Request(object):
