@@ -329,9 +329,10 @@ def read_host(params, root="/", hostname=None, cache=None):
         cache["included"] = has_includedir(root, hostname, cache["tree"])
         cache["dropin_problem"] = _directory_skip_reason(_paths.host_path(root, DROPIN_DIR))
     host.tree, host.included, host.dropin_problem = cache["tree"], cache["included"], cache["dropin_problem"]
-    runas = params.get("runas") or "root"
     try:
-        pwd.getpwnam(runas)
+        pwd.getpwnam(check_runas(params.get("runas") or "root"))
+    except SudoersInputError:
+        pass  # plan() reports it (a NUL in the name would make getpwnam raise ValueError)
     except KeyError:
         host.runas_exists = False
     for command in params.get("commands") or []:
