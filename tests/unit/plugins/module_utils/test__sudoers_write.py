@@ -523,9 +523,10 @@ def test_read_host_for_a_removal_reads_only_the_file(tree):
     # A removal must not depend on the rest of the tree, the run-as account or the commands.
     tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
     tree.write("/etc/sudoers.d/debug-strace", _sudoers_write.MARKER + "\n", mode=0o440)
-    readings = _sudoers_write.read_host(grant(state="absent", runas="www\x00data"), str(tree))
-    assert readings.file.content == (_sudoers_write.MARKER + "\n").encode()
-    assert (readings.tree, readings.commands) == (None, {})
+    for absent in ("absent", "".join(["ab", "sent"])):  # a literal, and an equal string as decoded JSON gives
+        readings = _sudoers_write.read_host(grant(state=absent, runas="www\x00data"), str(tree))
+        assert readings.file.content == (_sudoers_write.MARKER + "\n").encode()
+        assert (readings.tree, readings.commands) == (None, {})
     assert _sudoers_write.plan(grant(state="absent"), readings, NOW).changed
 
 
@@ -708,3 +709,97 @@ def test_options_are_compared_by_value_not_identity():
     planned = _sudoers_write.plan(grant(state=present, runas=root), host(), NOW)
     assert planned.content is not None and planned.rule == "%debug ALL=(root) NOPASSWD: /usr/bin/strace"
     assert planned.warnings == [_sudoers_write.ROOT_EQUIVALENT_WARNING]
+
+
+def test_a_visudo_killed_by_a_signal_fails_the_live_check():
+    assert _sudoers_write.check_live(lambda argv: (-11, "", ""), "visudo") == _sudoers_write.LiveCheck(False, -11, "", "")
+    assert _sudoers_write.check_live(lambda argv: (0, "ok", ""), "visudo").ok
+
+
+def test_a_tree_that_visudo_dies_on_without_the_candidate_is_not_blamed_on_it(tree):
+    tree.write("/etc/sudoers", "root ALL=(ALL) ALL\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    rcs = [1, -11]  # with the candidate: rejected; without it: visudo killed by a signal
+    with pytest.raises(_sudoers_write.SudoersValidationError, match="even without /etc/sudoers.d/new") as info:
+        _sudoers_write.validate_candidate(lambda argv: (rcs.pop(0), "", ""), "visudo", loaded, "/etc/sudoers.d/new",
+                                          "x\n", str(tree))
+    assert info.value.rc == 1 and rcs == []
+
+
+def test_a_window_that_ends_exactly_now_is_closed_and_a_new_one_opens():
+    ended = NOW + datetime.timedelta(hours=8)
+    planned = _sudoers_write.plan(grant(not_after="1h"), host(written(grant(not_after="8h"))), ended)
+    assert planned.not_after == ended + datetime.timedelta(hours=1)
+    assert planned.reasons == ["the window ends 2026-11-28T20:00:00Z on the host, wanted 2026-11-28T21:00:00Z"]
+
+
+def test_read_host_expands_percent_h_with_the_hostname_given(tree):
+    tree.mkdir("/etc/sudoers.d")
+    tree.write("/etc/sudoers", "@include /etc/sudoers.%h\n", mode=0o440)
+    tree.write("/etc/sudoers.web1", "@includedir /etc/sudoers.d\n", mode=0o440)
+    assert _sudoers_write.read_host(grant(), str(tree), hostname="web1.example.org").included
+    assert not _sudoers_write.read_host(grant(), str(tree), hostname="db1").included
+
+
+def test_mirror_of_a_tree_without_files_names_the_main_file(tree, tmp_path):
+    loaded = _sudoers.load_tree(str(tree))  # no /etc/sudoers at all
+    assert loaded.files == []
+    mirror = str(tmp_path / "mirror")
+    os.mkdir(mirror)
+    assert _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/new", None, str(tree)) == mirror + "/etc/sudoers"
+
+
+@AS_ROOT
+def test_mirror_keeps_every_directory_of_an_include_spelled_with_double_slashes(tree, tmp_path):
+    tree.write("/etc/sudoers", "@include /etc//local.d/extra\n", mode=0o440)
+    tree.write("/etc/local.d/extra", "# extra\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    assert loaded.files == ["/etc/sudoers", "/etc//local.d/extra"]
+    mirror = str(tmp_path / "mirror")
+    os.mkdir(mirror)
+    _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/new", "new\n", str(tree))
+    with open(mirror + "/etc/local.d/extra") as handle:
+        assert handle.read() == "# extra\n"
+
+
+@AS_ROOT
+@pytest.mark.parametrize("make", [
+    lambda t: program(t, "/usr/bin/strace", mode=0o644),     # a regular file nobody may execute
+    lambda t: os.chmod(t.mkdir("/usr/bin/strace"), 0o755),  # a directory (searchable, not executable)
+])
+def test_inspect_command_wants_an_executable_regular_file(tree, make):
+    make(tree)
+    assert _sudoers_write.inspect_command("/usr/bin/strace", str(tree)) == \
+        _sudoers_write.CommandState("/usr/bin/strace", True, False, [])
+
+
+def test_an_end_of_exactly_now_is_in_the_past():
+    with pytest.raises(_sudoers_write.SudoersInputError, match="in the past"):
+        _sudoers_write.plan(grant(not_after="2026-11-28T12:00:00Z"), host(), NOW)
+    later = _sudoers_write.plan(grant(not_after="2026-11-28T12:00:01Z"), host(), NOW)
+    assert later.not_after == NOW + datetime.timedelta(seconds=1)
+
+
+def test_read_file_state_names_what_is_there(tree):
+    directory = tree.mkdir("/etc/sudoers.d/debug-strace")
+    fifo = str(tree / "/etc/sudoers.d/pipe")
+    os.mkfifo(fifo)
+    assert _sudoers_write.read_file_state(directory).kind == "directory"
+    assert _sudoers_write.read_file_state(fifo).kind == "other"
+    assert _sudoers_write.read_file_state(str(tree / "/etc/sudoers.d/none")) is None
+
+
+def test_mirror_without_the_candidate_keeps_its_empty_directory(tree, tmp_path):
+    # The re-check without the candidate: the includedir must still name a directory in the mirror, 0755 under umask 0.
+    tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    tree.mkdir("/etc/sudoers.d")
+    loaded = _sudoers.load_tree(str(tree))
+    mirror = str(tmp_path / "mirror")
+    os.mkdir(mirror)
+    old_umask = os.umask(0)
+    try:
+        _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/debug-strace", None, str(tree))
+    finally:
+        os.umask(old_umask)
+    assert os.listdir(mirror + "/etc/sudoers.d") == []
+    assert stat.S_IMODE(os.stat(mirror + "/etc/sudoers.d").st_mode) == 0o755
