@@ -364,7 +364,7 @@ class Evaluator(object):
                     if found is None:
                         because.add("command pattern %s" % path)
                     return found
-                return self._glob_match(path, root, same_file, because)
+                return self._glob_match(path, root, same_file, because, user_base)
             if path.endswith("/"):
                 return same_file(path + user_base)
             return same_file(path)
@@ -389,7 +389,7 @@ class Evaluator(object):
         match.alias_kind = "cmnd"
         return match
 
-    def _glob_match(self, pattern, root, same_file, because):
+    def _glob_match(self, pattern, root, same_file, because, user_base):
         if "{" in pattern or "~" in pattern or "\\" in pattern:
             because.add("command glob %s" % pattern)
             return None
@@ -417,7 +417,7 @@ class Evaluator(object):
                         following.append(directory.rstrip("/") + "/" + name)
             directories = following if not last else following
         if pattern.endswith("/"):
-            return any(same_file(path + "/" + os.path.basename(path)) for path in directories)
+            return any(same_file(path + "/" + user_base) for path in directories)  # a directory spec
         return any(same_file(path) for path in directories)
 
     # the decision -----------------------------------------------------------------------------

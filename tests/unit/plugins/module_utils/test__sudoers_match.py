@@ -148,3 +148,21 @@ def test_fnmatch(pattern, text, expected):
 def test_fnmatch_pathname_keeps_slashes():
     assert _sudoers_match.fnmatch("/usr/bin/*", "/usr/bin/strace", pathname=True) is True
     assert _sudoers_match.fnmatch("/usr/*", "/usr/bin/strace", pathname=True) is False
+
+
+# --- found by mutation testing (scripts/mutation, docs/mutation.md): each pins a decision no test fixed ---
+
+@pytest.mark.parametrize("rules, allowed", [
+    # A glob that ends in "/" names directories: the user's command in any of them (measured, sudo 1.9.13p3:
+    # "alice ALL=(root) /usr/b*/" lists /usr/bin/strace). It was answered "certainly denied".
+    ("alice ALL=(root) /usr/b*/\n", True),
+    ("alice ALL=(root) /usr/*/\n", True),
+    ("alice ALL=(root) /u*/bin/\n", True),
+    ("alice ALL=(root) /b?n/\n", True),              # /bin -> usr/bin: the same file
+    ("alice ALL=(root) /usr/l*/\n", False),          # /usr/local holds no strace
+    ("alice ALL=(root) /usr/local/*/\n", False),     # /usr/local/bin/strace is another file
+    ("alice ALL=(root) /usr/bin/, !/usr/b*/\n", False),
+])
+def test_a_glob_directory_spec_matches_the_command_in_the_directories(host, rules, allowed):
+    decision = host.decide(rules)
+    assert decision.certain and decision.allowed is allowed
