@@ -423,16 +423,17 @@ class Evaluator(object):
     # the decision -----------------------------------------------------------------------------
 
     @staticmethod
-    def _in_window(spec, request):
+    def _in_window(spec, request, because):
         """Whether the spec is in force now: sudo passes over one before NOTBEFORE or after NOTAFTER.
 
-        None when a date cannot be read (the spec may or may not count).
+        None when a date cannot be read (the spec may or may not count; `because` says which).
         """
         for name in ("notbefore", "notafter"):
             if name not in spec.options:
                 continue
             moment = parse_gentime(spec.options[name], request.local_offset)
             if moment is None:
+                because.add("%s=%s is not a date this model reads" % (name.upper(), spec.options[name]))
                 return None
             if (name == "notbefore" and request.now < moment) or (name == "notafter" and request.now > moment):
                 return False
@@ -459,7 +460,7 @@ class Evaluator(object):
                 continue
             rule_may_not_apply = bool((user_result | host_result) - {ALLOW})
             for spec in rule.cmnds:
-                in_window = self._in_window(spec, request)
+                in_window = self._in_window(spec, request, because)
                 if in_window is False:
                     continue
                 runas_result = self._runas(spec, request, because)
