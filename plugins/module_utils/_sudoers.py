@@ -581,7 +581,7 @@ def _certain_override(entries, order, principal, allow_spec, tool, request, poli
             continue
         if not _covers_all_after(_expand(rule.users, aliases["user"]), principal):
             continue
-        if policy.evaluator._in_window(spec, request) is not True:
+        if policy.evaluator._in_window(spec, request, set()) is not True:
             continue
         deny_runas = spec.runas_users
         allow_runas = allow_spec.runas_users

@@ -387,7 +387,7 @@ class Evaluator(object):
                     if found is None:
                         because.add("command pattern %s" % path)
                     return found
-                return self._glob_match(path, root, same_file, because)
+                return self._glob_match(path, root, same_file, because, user_base)
             if path.endswith("/"):
                 return same_file(path + user_base)
             return same_file(path)
@@ -412,7 +412,7 @@ class Evaluator(object):
         match.alias_kind = "cmnd"
         return match
 
-    def _glob_match(self, pattern, root, same_file, because):
+    def _glob_match(self, pattern, root, same_file, because, user_base):
         if "{" in pattern or "~" in pattern or "\\" in pattern:
             because.add("command glob %s" % pattern)
             return None
@@ -440,22 +440,23 @@ class Evaluator(object):
                         following.append(directory.rstrip("/") + "/" + name)
             directories = following if not last else following
         if pattern.endswith("/"):
-            return any(same_file(path + "/" + os.path.basename(path)) for path in directories)
+            return any(same_file(path + "/" + user_base) for path in directories)  # a directory spec
         return any(same_file(path) for path in directories)
 
     # the decision -----------------------------------------------------------------------------
 
     @staticmethod
-    def _in_window(spec, request):
+    def _in_window(spec, request, because):
         """Whether the spec is in force now: sudo passes over one before NOTBEFORE or after NOTAFTER.
 
-        None when a date cannot be read (the spec may or may not count).
+        None when a date cannot be read (the spec may or may not count; `because` says which).
         """
         for name in ("notbefore", "notafter"):
             if name not in spec.options:
                 continue
             moment = parse_gentime(spec.options[name], request.local_offset)
             if moment is None:
+                because.add("%s=%s is not a date this model reads" % (name.upper(), spec.options[name]))
                 return None
             if (name == "notbefore" and request.now < moment) or (name == "notafter" and request.now > moment):
                 return False
@@ -482,7 +483,7 @@ class Evaluator(object):
                 continue
             rule_may_not_apply = bool((user_result | host_result) - {ALLOW})
             for spec in rule.cmnds:
-                in_window = self._in_window(spec, request)
+                in_window = self._in_window(spec, request, because)
                 if in_window is False:
                     continue
                 runas_result = self._runas(spec, request, because)

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers, _sudoers_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sudoers, _sudoers_write
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -503,3 +503,311 @@ def test_read_host_reports_a_missing_dropin_directory(tree):
     assert readings.dropin_problem == "not there or not readable (No such file or directory)"
     with pytest.raises(_sudoers_write.SudoersHostError, match="sudo skips /etc/sudoers.d as a whole: it is not there"):
         _sudoers_write.plan(grant(), readings, NOW)
+
+
+
+# --- found by mutation testing (scripts/mutation, docs/mutation.md): each pins a decision no test fixed ---
+
+@pytest.mark.parametrize("command, expected", [
+    ("/usr/bin/strace -e trace=open", ("/usr/bin/strace", ["-e", "trace=open"])),
+    ("/usr/bin/gdb --batch -p *", ("/usr/bin/gdb", ["--batch", "-p", "*"])),
+    ("/usr/bin/perf record", ("/usr/bin/perf", ["record"])),
+])
+def test_arguments_made_of_letters_are_accepted(command, expected):
+    # Only the word ALL is refused, not every argument that sorts after it.
+    assert _sudoers_write.check_command(command) == expected
+
+
+@pytest.mark.parametrize("runas", ["www\x00data", "caf\u00e9", "\udcff"])
+def test_a_runas_name_getpwnam_cannot_take_is_an_input_error_not_a_traceback(tree, runas):
+    # pwd.getpwnam raises ValueError on a NUL: read_host asks it only about a name check_runas accepts.
+    tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    readings = _sudoers_write.read_host(grant(runas=runas), str(tree))
+    with pytest.raises(_sudoers_write.SudoersInputError, match="runas .* is not allowed"):
+        _sudoers_write.plan(grant(runas=runas), readings, NOW)
+
+
+def test_read_host_for_a_removal_reads_only_the_file(tree):
+    # A removal must not depend on the rest of the tree, the run-as account or the commands.
+    tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    tree.write("/etc/sudoers.d/debug-strace", _sudoers_write.MARKER + "\n", mode=0o440)
+    for absent in ("absent", "".join(["ab", "sent"])):  # a literal, and an equal string as decoded JSON gives
+        readings = _sudoers_write.read_host(grant(state=absent, runas="www\x00data"), str(tree))
+        assert readings.file.content == (_sudoers_write.MARKER + "\n").encode()
+        assert (readings.tree, readings.commands) == (None, {})
+    assert _sudoers_write.plan(grant(state="absent"), readings, NOW).changed
+
+
+@pytest.mark.parametrize("rc", [1, -11, 127])
+def test_a_visudo_killed_by_a_signal_does_not_validate(tree, rc):
+    # module.run_command gives a negative rc when the child dies of a signal: only 0 means "parsed OK".
+    tree.write("/etc/sudoers", "root ALL=(ALL) ALL\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return (rc if len(calls) == 1 else 0), "", ""  # with the candidate, then without it
+
+    with pytest.raises(_sudoers_write.SudoersValidationError, match="with the new /etc/sudoers.d/new in place") as info:
+        _sudoers_write.validate_candidate(run, "visudo", loaded, "/etc/sudoers.d/new", "x\n", str(tree))
+    assert info.value.rc == rc and len(calls) == 2
+
+
+def test_render_writes_exactly_the_documented_lines():
+    plain = _sudoers_write.render(["%debug"], [("/usr/bin/strace", [])])
+    assert plain == (_sudoers_write.MARKER + "\n"
+                     "# ROOT-EQUIVALENT: running a debugger as another user lets you read and change its processes.\n"
+                     "%debug ALL=(root) /usr/bin/strace\n")
+    logged = _sudoers_write.render(["%debug"], [("/usr/bin/strace", [])], "www-data", log_output=True)
+    assert logged.splitlines()[2:] == [
+        "# The input and output of these commands is logged by sudo (LOG_OUTPUT, see sudoreplay).",
+        "%debug ALL=(www-data) LOG_OUTPUT: /usr/bin/strace"]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda text: text.replace("%debug ALL", "%debug, mallory ALL"),   # sorts after the wanted text
+    lambda text: text.replace("%debug ALL", "%adm ALL"),              # sorts before it
+    lambda text: text.replace("/usr/bin/strace", "/usr/bin/strace, /bin/sh"),
+])
+def test_an_edited_rule_with_the_same_window_is_drift_of_the_content_only(edit):
+    wanted = _sudoers_write.plan(grant(not_after="8h"), host(), NOW).content
+    on_disk = owned(edit(wanted))
+    planned = _sudoers_write.plan(grant(not_after="8h"), host(on_disk), NOW + datetime.timedelta(hours=1))
+    # The window on the host is kept (and equal, but not the same object): only the content is named.
+    assert planned.reasons == ["the content differs from the wanted grant"]
+    assert planned.content == wanted
+
+
+@AS_ROOT
+def test_inspect_command_looks_past_a_directory_that_is_not_there(tree):
+    # /usr/local/bin is a dangling link into /opt, which anyone can write: they can create the program there.
+    os.chmod(tree.mkdir("/opt"), 0o777)
+    tree.mkdir("/usr/local")
+    tree.write("/usr/local/bin", link="../../opt/missing/bin")
+    problems = _sudoers_write.inspect_command("/usr/local/bin/tool", str(tree)).problems
+    assert problems == ["/opt is world-writable"]
+
+
+@pytest.mark.parametrize("file, why", [
+    (owned("%debug ALL=(ALL) NOPASSWD: ALL\n"), "its first line is not '%s'" % _sudoers_write.MARKER),
+    (owned(None, kind="directory"), "it is a directory"),
+    (owned(None, kind="symlink"), "it is a symlink"),
+])
+def test_a_file_that_is_not_ours_is_refused_with_what_it_is(file, why):
+    with pytest.raises(_sudoers_write.SudoersHostError) as info:
+        _sudoers_write.plan(grant(), host(file), NOW)
+    assert str(info.value) == ("/etc/sudoers.d/debug-strace exists and was not written by this module (%s); refusing "
+                               "to overwrite or remove it" % why)
+
+
+@pytest.mark.parametrize("runas", ["adm", "alice", "backup", "postgres", "www-data"])
+def test_good_runas(runas):
+    # Only ALL is refused, not every name that sorts before or after it.
+    assert _sudoers_write.check_runas(runas) == runas
+
+
+@pytest.mark.parametrize("principal", ["all", "%all", "All"])
+def test_all_in_any_case_is_refused_as_a_principal(principal):
+    with pytest.raises(_sudoers_write.SudoersInputError, match="ALL, aliases"):
+        _sudoers_write.check_principal(principal)
+    with pytest.raises(_sudoers_write.SudoersInputError, match="not ALL"):
+        _sudoers_write.check_runas(principal.lstrip("%"))
+
+
+@pytest.mark.parametrize("runas", ["postgres", "alice", "www-data"])
+def test_a_runas_user_gets_the_warning_that_names_it(runas):
+    planned = _sudoers_write.plan(grant(runas=runas), host(), NOW)
+    assert planned.warnings == [_sudoers_write.RUNAS_WARNING % (runas, runas)]
+    assert _sudoers_write.plan(grant(), host(), NOW).warnings == [_sudoers_write.ROOT_EQUIVALENT_WARNING]
+
+
+@pytest.mark.parametrize("over", [dict(commands=[]), dict(principals=[]), dict(commands=None)])
+def test_present_needs_a_principal_and_a_command_each(over):
+    with pytest.raises(_sudoers_write.SudoersInputError, match="at least one principal and one command"):
+        _sudoers_write.plan(grant(**over), host(), NOW)
+
+
+def test_read_file_state_reports_a_stat_failure_other_than_enoent(tree, monkeypatch):
+    # Only "no such file" means the drop-in is absent; any other failure (EPERM from a FUSE mount) is an error.
+    real_lstat = os.lstat
+
+    def lstat(path, *args, **kwargs):
+        if str(path).endswith("debug-strace"):
+            raise OSError(1, os.strerror(1))
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(_sudoers_write.os, "lstat", lstat)
+    with pytest.raises(_sudoers_write._fileio.FileWriteError, match="Operation not permitted"):
+        _sudoers_write.read_file_state(str(tree / "/etc/sudoers.d/debug-strace"))
+
+
+def test_has_includedir_looks_past_an_includedir_that_is_not_there(tree):
+    tree.mkdir("/etc/sudoers.d")
+    tree.write("/etc/sudoers", "@includedir /etc/missing.d\n@includedir /etc/sudoers.d\n", mode=0o440)
+    assert _sudoers_write.has_includedir(str(tree))
+
+
+@pytest.mark.parametrize("date", ["20261399000000Z", "2026"])
+def test_an_unreadable_window_on_the_host_is_drift_not_a_traceback(date):
+    wanted = _sudoers_write.plan(grant(not_after="8h"), host(), NOW).content
+    broken = wanted.replace("NOTAFTER=20261128200000Z", "NOTAFTER=%s" % date)
+    assert _sudoers_write.existing_not_after(broken) is None
+    planned = _sudoers_write.plan(grant(not_after="8h"), host(owned(broken)), NOW)
+    assert planned.reasons == ["the window ends never on the host, wanted 2026-11-28T20:00:00Z"]
+
+
+@AS_ROOT
+def test_inspect_command_checks_every_directory_of_a_short_path(tree):
+    # Three components (/opt/bin/tool): the parent directory is checked as for longer paths.
+    program(tree, "/opt/bin/tool")
+    os.chmod(tree / "/opt/bin", 0o777)
+    assert _sudoers_write.inspect_command("/opt/bin/tool", str(tree)).problems == ["/opt/bin is world-writable"]
+
+
+@AS_ROOT
+def test_inspect_command_checks_the_root_directory(tree):
+    program(tree, "/usr/bin/strace")
+    os.chmod(str(tree), 0o777)
+    # The root spelled as _paths spells it for a fixture root ("/" on a host).
+    root = _paths.logical_path(str(tree), str(tree))
+    assert _sudoers_write.inspect_command("/usr/bin/strace", str(tree)).problems == ["%s is world-writable" % root]
+
+
+@AS_ROOT
+def test_mirror_rewrites_each_include_form_exactly(tree, tmp_path):
+    tree.write("/etc/sudoers", 'root ALL=(ALL) ALL\n@includedir "/etc/sudoers.d"\n  #include /etc/sudoers.local\n',
+               mode=0o440)
+    tree.write("/etc/sudoers.local", "# local\n", mode=0o440)
+    tree.write("/etc/sudoers.d/debug-strace", "old grant\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    mirror = str(tmp_path / "mirror")
+    os.mkdir(mirror)
+    main = _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/debug-strace", "new grant\n", str(tree))
+    with open(main) as handle:
+        assert handle.read().splitlines() == ["root ALL=(ALL) ALL", '@includedir "%s/etc/sudoers.d"' % mirror,
+                                              "  #include %s/etc/sudoers.local" % mirror]
+
+
+def test_validation_without_the_candidate_leaves_out_the_old_version_too(tree):
+    # Updating a drop-in: the first check holds the candidate in its place, the second holds neither version.
+    tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    tree.write("/etc/sudoers.d/debug-strace", "old grant\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    seen = []
+
+    def run(argv):
+        dropin = os.path.join(os.path.dirname(argv[-1]), "sudoers.d", "debug-strace")
+        if os.path.exists(dropin):
+            with open(dropin) as handle:
+                seen.append(handle.read())
+        else:
+            seen.append(None)
+        return (1 if len(seen) == 1 else 0), "", ""
+
+    with pytest.raises(_sudoers_write.SudoersValidationError, match="with the new /etc/sudoers.d/debug-strace"):
+        _sudoers_write.validate_candidate(run, "visudo", loaded, "/etc/sudoers.d/debug-strace", "new grant\n",
+                                          str(tree))
+    assert seen == ["new grant\n", None]
+
+
+def test_options_are_compared_by_value_not_identity():
+    # Module arguments are decoded JSON: equal strings, but not the interned literals of the code.
+    present, root = "".join(["pre", "sent"]), "".join(["ro", "ot"])
+    planned = _sudoers_write.plan(grant(state=present, runas=root), host(), NOW)
+    assert planned.content is not None and planned.rule == "%debug ALL=(root) NOPASSWD: /usr/bin/strace"
+    assert planned.warnings == [_sudoers_write.ROOT_EQUIVALENT_WARNING]
+
+
+def test_a_visudo_killed_by_a_signal_fails_the_live_check():
+    assert _sudoers_write.check_live(lambda argv: (-11, "", ""), "visudo") == _sudoers_write.LiveCheck(False, -11, "", "")
+    assert _sudoers_write.check_live(lambda argv: (0, "ok", ""), "visudo").ok
+
+
+def test_a_tree_that_visudo_dies_on_without_the_candidate_is_not_blamed_on_it(tree):
+    tree.write("/etc/sudoers", "root ALL=(ALL) ALL\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    rcs = [1, -11]  # with the candidate: rejected; without it: visudo killed by a signal
+    with pytest.raises(_sudoers_write.SudoersValidationError, match="even without /etc/sudoers.d/new") as info:
+        _sudoers_write.validate_candidate(lambda argv: (rcs.pop(0), "", ""), "visudo", loaded, "/etc/sudoers.d/new",
+                                          "x\n", str(tree))
+    assert info.value.rc == 1 and rcs == []
+
+
+def test_a_window_that_ends_exactly_now_is_closed_and_a_new_one_opens():
+    ended = NOW + datetime.timedelta(hours=8)
+    planned = _sudoers_write.plan(grant(not_after="1h"), host(written(grant(not_after="8h"))), ended)
+    assert planned.not_after == ended + datetime.timedelta(hours=1)
+    assert planned.reasons == ["the window ends 2026-11-28T20:00:00Z on the host, wanted 2026-11-28T21:00:00Z"]
+
+
+def test_read_host_expands_percent_h_with_the_hostname_given(tree):
+    tree.mkdir("/etc/sudoers.d")
+    tree.write("/etc/sudoers", "@include /etc/sudoers.%h\n", mode=0o440)
+    tree.write("/etc/sudoers.web1", "@includedir /etc/sudoers.d\n", mode=0o440)
+    assert _sudoers_write.read_host(grant(), str(tree), hostname="web1.example.org").included
+    assert not _sudoers_write.read_host(grant(), str(tree), hostname="db1").included
+
+
+def test_mirror_of_a_tree_without_files_names_the_main_file(tree, tmp_path):
+    loaded = _sudoers.load_tree(str(tree))  # no /etc/sudoers at all
+    assert loaded.files == []
+    mirror = str(tmp_path / "mirror")
+    os.mkdir(mirror)
+    assert _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/new", None, str(tree)) == mirror + "/etc/sudoers"
+
+
+@AS_ROOT
+def test_mirror_keeps_every_directory_of_an_include_spelled_with_double_slashes(tree, tmp_path):
+    tree.write("/etc/sudoers", "@include /etc//local.d/extra\n", mode=0o440)
+    tree.write("/etc/local.d/extra", "# extra\n", mode=0o440)
+    loaded = _sudoers.load_tree(str(tree))
+    assert loaded.files == ["/etc/sudoers", "/etc//local.d/extra"]
+    mirror = str(tmp_path / "mirror")
+    os.mkdir(mirror)
+    _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/new", "new\n", str(tree))
+    with open(mirror + "/etc/local.d/extra") as handle:
+        assert handle.read() == "# extra\n"
+
+
+@AS_ROOT
+@pytest.mark.parametrize("make", [
+    lambda t: program(t, "/usr/bin/strace", mode=0o644),     # a regular file nobody may execute
+    lambda t: os.chmod(t.mkdir("/usr/bin/strace"), 0o755),  # a directory (searchable, not executable)
+])
+def test_inspect_command_wants_an_executable_regular_file(tree, make):
+    make(tree)
+    assert _sudoers_write.inspect_command("/usr/bin/strace", str(tree)) == \
+        _sudoers_write.CommandState("/usr/bin/strace", True, False, [])
+
+
+def test_an_end_of_exactly_now_is_in_the_past():
+    with pytest.raises(_sudoers_write.SudoersInputError, match="in the past"):
+        _sudoers_write.plan(grant(not_after="2026-11-28T12:00:00Z"), host(), NOW)
+    later = _sudoers_write.plan(grant(not_after="2026-11-28T12:00:01Z"), host(), NOW)
+    assert later.not_after == NOW + datetime.timedelta(seconds=1)
+
+
+def test_read_file_state_names_what_is_there(tree):
+    directory = tree.mkdir("/etc/sudoers.d/debug-strace")
+    fifo = str(tree / "/etc/sudoers.d/pipe")
+    os.mkfifo(fifo)
+    assert _sudoers_write.read_file_state(directory).kind == "directory"
+    assert _sudoers_write.read_file_state(fifo).kind == "other"
+    assert _sudoers_write.read_file_state(str(tree / "/etc/sudoers.d/none")) is None
+
+
+def test_mirror_without_the_candidate_keeps_its_empty_directory(tree, tmp_path):
+    # The re-check without the candidate: the includedir must still name a directory in the mirror, 0755 under umask 0.
+    tree.write("/etc/sudoers", "@includedir /etc/sudoers.d\n", mode=0o440)
+    tree.mkdir("/etc/sudoers.d")
+    loaded = _sudoers.load_tree(str(tree))
+    mirror = str(tmp_path / "mirror")
+    os.mkdir(mirror)
+    old_umask = os.umask(0)
+    try:
+        _sudoers_write.mirror_tree(loaded, mirror, "/etc/sudoers.d/debug-strace", None, str(tree))
+    finally:
+        os.umask(old_umask)
+    assert os.listdir(mirror + "/etc/sudoers.d") == []
+    assert stat.S_IMODE(os.stat(mirror + "/etc/sudoers.d").st_mode) == 0o755
