@@ -505,7 +505,6 @@ def test_read_host_reports_a_missing_dropin_directory(tree):
         _sudoers_write.plan(grant(), readings, NOW)
 
 
-
 # --- found by mutation testing (scripts/mutation, docs/mutation.md): each pins a decision no test fixed ---
 
 @pytest.mark.parametrize("command, expected", [
