@@ -16,10 +16,13 @@ def trace_request(host, user, tracer, out="/tmp/debugready-trace.out"):
 
     Returns (exit code of the tracer, its stderr, what it recorded, whether the request was served).
     Requests may go to any worker, so every worker is traced.
+    The tracer runs in its own process group (setsid): sudo 1.9.5 (Debian 11) running
+    the command in a pty (log_output) ignores a signal sent from its own process group, so timeout's
+    SIGINT would never reach strace, which would stay attached (measured; 1.9.13 relays it).
     """
     pids = " ".join("-p %d" % pid for pid in worker_pids(host))
     host.run("rm -f %s" % out)
-    command = as_user(user, "timeout -s INT 4 {0} -f -s 128 -e trace=read,write,recvfrom,sendto,writev "
+    command = as_user(user, "timeout -s INT 4 setsid {0} -f -s 128 -e trace=read,write,recvfrom,sendto,writev "
                             "-o {1} {2}".format(tracer, out, pids))
     script = "({0}) 2>/tmp/debugready-trace.err & sleep 1.5; curl -fsS -o /dev/null http://127.0.0.1/; echo curl=$?; wait $!; echo rc=$?".format(command)
     result = host.run("sh -c %s" % quote(script))

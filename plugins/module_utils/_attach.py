@@ -88,8 +88,12 @@ def strace_probe_argv(command, pid, seconds):
     SIGINT makes strace detach and exit; SIGKILL follows 5 s later if it is stuck. PTRACE_SEIZE
     does not stop the target, and a tracer that exits is detached by the kernel, so the target
     keeps running whatever happens to the probe.
+    The command runs in a session of its own (setsid): sudo 1.9.5 (Debian 11) running the command
+    in a pty (log_output) ignores a signal sent by a process of its own process group, as timeout
+    is, so the SIGINT never reached strace and every probe through sudo ended in SIGKILL. timeout's
+    child is never a process group leader (timeout leads its group), so setsid execs, no fork.
     """
-    return ["timeout", "-s", "INT", "-k", "5", str(seconds)] + list(command) + strace_args(pid)
+    return ["timeout", "-s", "INT", "-k", "5", str(seconds), "setsid"] + list(command) + strace_args(pid)
 
 
 def interpret_strace(rc, out, err, pid):

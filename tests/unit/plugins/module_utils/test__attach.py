@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+
 import pytest
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _attach, _tracecheck
@@ -57,10 +61,27 @@ def test_probe_commands():
     alice = {"uid": 1000, "gid": 1000}
     root = {"uid": 0, "gid": 0}
     assert _tracecheck.probe_command("direct", "/usr/bin/strace", 812, root, "root", 2) == [
-        "timeout", "-s", "INT", "-k", "5", "2", "/usr/bin/strace", "-p", "812", "-e", "trace=none", "-o", "/dev/null"]
+        "timeout", "-s", "INT", "-k", "5", "2", "setsid", "/usr/bin/strace", "-p", "812", "-e", "trace=none", "-o",
+        "/dev/null"]
     argv = _tracecheck.probe_command("sudo", "/usr/bin/strace", 812, alice, "www-data", 2, "/usr/bin/sudo")
     assert argv[:5] == ["setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--"]
-    assert argv[11:16] == ["/usr/bin/sudo", "-n", "-u", "www-data", "/usr/bin/strace"]
+    assert argv[12:17] == ["/usr/bin/sudo", "-n", "-u", "www-data", "/usr/bin/strace"]
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("timeout", "setsid")), reason="needs coreutils timeout and setsid")
+def test_probe_tool_leads_its_own_session_and_gets_the_sigint():
+    """The probed command (sudo on a real host) is a session and process group leader, apart from timeout's
+    group, so sudo 1.9.5 relays timeout's SIGINT; it is the process timeout started (no fork), so the
+    SIGINT reaches it and its exit status is the probe's."""
+    script = ("import os, signal, sys, time\n"
+              "print(os.getsid(0) == os.getpid() == os.getpgid(0), os.getpgid(0) != os.getpgid(os.getppid()))\n"
+              "sys.stdout.flush()\n"
+              "signal.signal(signal.SIGINT, lambda *a: sys.exit(7))\n"
+              "time.sleep(30)\n")
+    argv = _attach.strace_probe_argv([sys.executable, "-c", script], 812, 1)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)
+    assert done.stdout.split() == ["True", "True"], done.stderr
+    assert done.returncode == 124  # stopped by the SIGINT, not by the SIGKILL 5 s later (137 or -9)
 
 
 @pytest.mark.parametrize("rc, err, attached, errno", [

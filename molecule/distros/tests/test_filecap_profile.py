@@ -1,10 +1,16 @@
-"""filecap profile: alice runs the group-restricted cap_sys_ptrace=ep strace copy; gdb goes through sudo."""
+"""filecap profile: alice runs the group-restricted cap_sys_ptrace=ep strace copy; gdb goes through sudo.
+
+On the platforms of group `filecap` (molecule.yml): one per Debian release.
+"""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
 from tracing import served, sudo_permits, trace_request  # noqa: E402
+from platforms import hosts  # noqa: E402
+
+testinfra_hosts = hosts("filecap")
 
 COPY = "/usr/local/bin/strace-debug"
 
