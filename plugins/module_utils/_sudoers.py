@@ -440,7 +440,7 @@ def _expand(members, aliases, seen=frozenset()):
     return out
 
 
-def _tools_of(member, tool_paths, installed_only, root):
+def _tools_of(member, tool_paths, installed_only, root, ids):
     """The ptrace tools one command member covers (with any arguments or only some).
 
     A path counts when sudo would run a tool through it: its base name is the tool's and it
@@ -459,30 +459,40 @@ def _tools_of(member, tool_paths, installed_only, root):
             if tool in found:
                 continue
             if path.endswith("/"):
-                hit = _exists(path + tool, root) or any(os.path.dirname(p) + "/" == path for p in paths) \
+                hit = _exists(path + tool, root, ids) or any(os.path.dirname(p) + "/" == path for p in paths) \
                     or not installed_only
             elif re.search(r"[\\?*\[\]]", path):
                 hit = any(_sudoers_match.fnmatch(path, p, pathname=True) is not False for p in paths) or (
                     not paths and _sudoers_match.fnmatch(os.path.basename(path), tool) is not False)
             else:
-                hit = path in paths or (os.path.basename(path) == tool and (_exists(path, root) or not installed_only)) \
-                    or any(_same_file(path, p, root) for p in paths)
+                hit = path in paths or (os.path.basename(path) == tool and (_exists(path, root, ids) or not installed_only)) \
+                    or any(_same_file(path, p, root, ids) for p in paths)
             if hit:
                 found.append(tool)
     return found
 
 
-def _exists(path, root):
-    return os.path.isfile(_paths.host_path(root, path))
+def _file_id(path, root, ids):
+    """(device, inode, is a regular file) of a host path, or None; `ids` caches the answers of one
+    compute_grants() call (a tree of 200 files names the same few commands thousands of times)."""
+    if path not in ids:
+        try:
+            st = os.stat(_paths.host_path(root, path))
+        except (OSError, ValueError):
+            ids[path] = None
+        else:
+            ids[path] = (st.st_dev, st.st_ino, stat.S_ISREG(st.st_mode))
+    return ids[path]
 
 
-def _same_file(a, b, root):
-    try:
-        sa = os.stat(_paths.host_path(root, a))
-        sb = os.stat(_paths.host_path(root, b))
-    except OSError:
-        return False
-    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+def _exists(path, root, ids):
+    found = _file_id(path, root, ids)
+    return found is not None and found[2]
+
+
+def _same_file(a, b, root, ids):
+    ida, idb = _file_id(a, root, ids), _file_id(b, root, ids)
+    return ida is not None and idb is not None and ida[:2] == idb[:2]
 
 
 def _covers_all_after(members, wanted):
@@ -514,11 +524,12 @@ def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offse
                                      now=now, local_offset=local_offset, root=root)
     entries = []  # (order, rule, spec, member, tools, host result), in sudo's order
     order = 0
+    ids = {}
     for rule in statements.rules:
         host_result = policy.evaluator._list(rule.hosts, hosts, set())
         for spec in rule.cmnds:
             for member in _expand([spec.command], aliases["cmnd"]):
-                tools = _tools_of(member, tool_paths, installed_only, root)
+                tools = _tools_of(member, tool_paths, installed_only, root, ids)
                 if tools:
                     entries.append((order, rule, spec, member, tools, host_result))
                     order += 1
@@ -545,7 +556,7 @@ def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offse
                     if tool in kept or tool in lost:
                         continue
                     deny = _certain_override(entries, order, principal, spec, tool, request, policy, aliases,
-                                             tool_paths, root)
+                                             tool_paths, root, ids)
                     if deny is None:
                         kept.append(tool)
                     else:
@@ -560,7 +571,7 @@ def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offse
     return grants, overridden
 
 
-def _names_the_tool(member, tool, tool_paths, root):
+def _names_the_tool(member, tool, tool_paths, root, ids):
     """A deny member certainly names the installed tool: ALL, or a path (or directory) of the same file."""
     if member.kind == "all":
         return True
@@ -569,15 +580,15 @@ def _names_the_tool(member, tool, tool_paths, root):
         return False
     path = command.path + tool if command.path.endswith("/") else command.path
     paths = tool_paths.get(tool) or []
-    return path in paths or any(_same_file(path, p, root) for p in paths)
+    return path in paths or any(_same_file(path, p, root, ids) for p in paths)
 
 
-def _certain_override(entries, order, principal, allow_spec, tool, request, policy, aliases, tool_paths, root):
+def _certain_override(entries, order, principal, allow_spec, tool, request, policy, aliases, tool_paths, root, ids):
     """'source:line' of a later deny that certainly cancels this grant of `tool`, or None."""
     for later, rule, spec, member, tools, host_result in entries:
         if later <= order or not member.negated or tool not in tools or host_result != {_sudoers_match.ALLOW}:
             continue
-        if rule.hazards or not _names_the_tool(member, tool, tool_paths, root):
+        if rule.hazards or not _names_the_tool(member, tool, tool_paths, root, ids):
             continue
         if not _covers_all_after(_expand(rule.users, aliases["user"]), principal):
             continue
