@@ -19,19 +19,19 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
+from distro_fixtures import MODELS
 from test_debug_access_vars import ROLE, trusted
 
-# What each distribution's packages really install (os_family as ansible's distribution facts name it).
-DISTRIBUTIONS = {
-    "debian12": {"os_family": "Debian", "distribution": "Debian", "user": "www-data", "comm": "apache2",
-                 "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
-    "ubuntu2404": {"os_family": "Debian", "distribution": "Ubuntu", "user": "www-data", "comm": "apache2",
-                   "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
-    "rocky9": {"os_family": "RedHat", "distribution": "Rocky", "user": "apache", "comm": "httpd",
-               "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
-    "alpine320": {"os_family": "Alpine", "distribution": "Alpine", "user": "apache", "comm": "httpd",
-                  "strace": "/usr/bin/strace", "remove": ["delgroup"]},
+# How ansible's distribution facts name each model of distro_fixtures (which holds the Apache user and comm),
+# and where its packages put strace and which tool takes one user out of one group.
+FAMILY = {
+    "debian12": {"os_family": "Debian", "distribution": "Debian", "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
+    "ubuntu2404": {"os_family": "Debian", "distribution": "Ubuntu", "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
+    "rocky9": {"os_family": "RedHat", "distribution": "Rocky", "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
+    "alpine320": {"os_family": "Alpine", "distribution": "Alpine", "strace": "/usr/bin/strace", "remove": ["delgroup"]},
 }
+DISTRIBUTIONS = dict((name, dict(FAMILY[name], user=model["user"], comm=model["comm"], include_dir=model["include_dir"]))
+                     for name, model in MODELS.items())
 
 
 def role_variables(**overrides):
@@ -114,8 +114,7 @@ def test_variables_the_user_sets_win_over_the_familys():
 def test_apache_settings_are_written_to_every_familys_include_directory():
     # Debian/Ubuntu conf-enabled, Red Hat conf.d, Alpine conf.d (its httpd.conf: IncludeOptional /etc/apache2/conf.d/*.conf)
     confs = render("{{ __debug_access_apache_confs }}")
-    assert sorted(os.path.dirname(c) for c in confs) == ["/etc/apache2/conf-enabled", "/etc/apache2/conf.d",
-                                                         "/etc/httpd/conf.d"]
+    assert sorted(set(os.path.dirname(c) for c in confs)) == sorted(set(d["include_dir"] for d in DISTRIBUTIONS.values()))
 
 
 # ---- revert: who leaves the group, with which command ---------------------------------------------
