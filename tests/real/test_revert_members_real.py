@@ -23,7 +23,7 @@ USERS = ("rvalice", "rvbob", "rvcarol")
 
 
 def sh(*argv):
-    return subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    return subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
 
 
 def members(path):
@@ -44,7 +44,7 @@ def revert(*extra):
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-c", "local", "-i", "localhost,",
          "-e", json.dumps(variables), os.path.join(HERE, "playbooks", "revert_members.yml")] + list(extra),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=300)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout
     return int(re.search(r"localhost\s+:.*changed=(\d+)", proc.stdout).group(1)), proc.stdout
 

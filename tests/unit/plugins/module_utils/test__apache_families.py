@@ -24,15 +24,15 @@ def host(tree, monkeypatch, name, coredump_directory=None):
 def test_workers_of_the_familys_apache_user_are_the_targets(tree, monkeypatch, name):
     model = host(tree, monkeypatch, name)
     pairs = _tracecheck.resolve_targets(process=model["comm"], process_user=model["user"], root=str(tree))
-    assert [pid for pid, _ in pairs] == list(WORKERS)   # not the root master, not the user's shell
-    assert set(target["user"] for _, target in pairs) == {model["user"]}
-    assert all(target["apache"] for _, target in pairs)
+    assert [pair[0] for pair in pairs] == list(WORKERS)   # not the root master, not the user's shell
+    assert set(pair[1]["user"] for pair in pairs) == {model["user"]}
+    assert all(pair[1]["apache"] for pair in pairs)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_master_and_workers_are_told_apart(tree, monkeypatch, name):
     model = host(tree, monkeypatch, name)
-    targets = [target for _, target in _tracecheck.resolve_targets(pids=[MASTER] + list(WORKERS) + [OTHER],
+    targets = [pair[1] for pair in _tracecheck.resolve_targets(pids=[MASTER] + list(WORKERS) + [OTHER],
                                                                    root=str(tree))]
     summary = _tracecheck.apache_summary(targets, str(tree))
     assert (summary["master_pids"], summary["worker_pids"], summary["worker_users"]) == \
