@@ -53,6 +53,22 @@ MODELS = {
 }
 MODELS["ubuntu2404"] = dict(MODELS["debian12"])
 
+# /etc/os-release as each release ships it (the lines that matter), and the family ansible gives it.
+OS_RELEASE = {
+    "debian12": ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
+                 'VERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n', "Debian"),
+    "ubuntu2404": ('PRETTY_NAME="Ubuntu 24.04 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION="24.04 LTS (Noble Numbat)"\n'
+                   'VERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\nUBUNTU_CODENAME=noble\n', "Debian"),
+    "rocky9": ('NAME="Rocky Linux"\nVERSION="9.4 (Blue Onyx)"\nID="rocky"\nID_LIKE="rhel centos fedora"\n'
+               'VERSION_ID="9.4"\nPLATFORM_ID="platform:el9"\nPRETTY_NAME="Rocky Linux 9.4 (Blue Onyx)"\n', "RedHat"),
+    "rhel9": ('NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n'
+              'PLATFORM_ID="platform:el9"\n', "RedHat"),
+    "alpine320": ('NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\n'
+                  'HOME_URL="https://alpinelinux.org/"\n', "Alpine"),
+    "opensuse156": ('NAME="openSUSE Leap"\nVERSION="15.6"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\n'
+                    'VERSION_ID="15.6"\n', "Suse"),
+}
+
 MASTER, WORKERS, OTHER = 700, (701, 702, 703), 900
 
 

@@ -19,7 +19,7 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
-from distro_fixtures import MODELS
+from distro_fixtures import MODELS, OS_RELEASE
 from test_debug_access_vars import ROLE, trusted
 
 # How ansible's distribution facts name each model of distro_fixtures (which holds the Apache user and comm),
@@ -98,6 +98,26 @@ def test_unknown_or_ungathered_family_keeps_debians_conventions(facts):
     assert render("{{ __debug_access_family_known }}", facts) is False
     assert render("{{ [debug_access_service_user, debug_access_verify_process, debug_access_tool_dir] }}",
                   facts) == ["www-data", "apache2", "/usr/bin"]
+
+
+@pytest.mark.parametrize("release", sorted(OS_RELEASE))
+def test_family_from_os_release_when_no_facts_were_gathered(release):
+    text, family = OS_RELEASE[release]
+    # raw's stdout, as a terminal may hand it over (CRLF)
+    for stdout in (text, text.replace("\n", "\r\n")):
+        assert render("{{ __debug_access_os_family }}", __debug_access_os_release={"stdout": stdout}) == \
+            (family if family in ("Debian", "RedHat", "Alpine") else "unknown")
+
+
+def test_gathered_facts_win_over_os_release():
+    assert render("{{ __debug_access_os_family }}", {"os_family": "Alpine"},
+                  __debug_access_os_release={"stdout": OS_RELEASE["debian12"][0]}) == "Alpine"
+
+
+@pytest.mark.parametrize("stdout", ["", "ID=\n", "cat: /usr/lib/os-release: No such file or directory\n"])
+def test_no_os_release_is_an_unknown_family(stdout):
+    assert render("{{ [__debug_access_os_family, __debug_access_family_known] }}",
+                  __debug_access_os_release={"stdout": stdout}) == ["unknown", False]
 
 
 def test_variables_the_user_sets_win_over_the_familys():

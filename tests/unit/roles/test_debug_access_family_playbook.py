@@ -3,8 +3,8 @@
 """The role's OS-family selection as ansible-playbook runs it (tasks/family.yml, variable precedence).
 
 One ansible-playbook run in check mode, one local-connection inventory host per case: the distribution facts
-of RHEL 9 / Rocky 9, Alpine 3.20 and openSUSE are faked with a test module, the Debian case gathers them from
-this machine through the role's own minimal setup call.
+of RHEL 9 / Rocky 9, Alpine 3.20 and openSUSE are faked with a test module; in the other case the role reads
+this machine's /etc/os-release itself (raw, no module).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "family_selectio
 ROLE = os.path.realpath(os.path.join(HERE, "..", "..", "..", "..", "roles", "debug_access"))
 
 CASES = {
-    "gathered": {},
+    "no_facts": {},   # the role reads os-release
     "rocky9": {"os_family": "RedHat", "distribution": "Rocky"},
     "alpine320": {"os_family": "Alpine", "distribution": "Alpine"},
     "alpine_user_set": {"os_family": "Alpine", "distribution": "Alpine", "debug_access_service_user": "nginx",
@@ -31,7 +31,7 @@ CASES = {
 
 
 def os_release_family():
-    """This machine's family as ansible names it, for the gathered case (Debian-like test machines only)."""
+    """This machine's family as ansible names it, for the no-facts case (Debian-like test machines only)."""
     with open("/etc/os-release") as handle:
         fields = dict(line.rstrip("\n").split("=", 1) for line in handle if "=" in line)
     ids = [fields.get("ID", "").strip('"')] + fields.get("ID_LIKE", "").strip('"').split()
@@ -59,20 +59,21 @@ def resolved(tmp_path_factory):
     return results
 
 
-def test_the_role_gathers_only_the_family_when_the_play_did_not(resolved):
+def test_the_role_reads_os_release_when_the_play_gathered_no_facts(resolved):
     family = os_release_family()
     if family is None:
-        pytest.skip("the gathered case expects a Debian-like machine (/etc/os-release ID or ID_LIKE debian)")
-    got = resolved["gathered"]
+        pytest.skip("the os-release case expects a Debian-like machine (/etc/os-release ID or ID_LIKE debian)")
+    got = resolved["no_facts"]
     assert (got["os_family"], got["known"], got["service_user"], got["verify_process"]) == \
         ("Debian", True, "www-data", "apache2")
-    assert got["pkg_mgr"] == "apt"   # gathered in the same call: the package action needs no setup of its own
+    # raw, not setup: no module ran, no fact was added
+    assert (got["read_os_release"], got["gathered_facts"]) == (True, [])
 
 
 def test_red_hat_family(resolved):
     got = resolved["rocky9"]
-    # The faked facts stand: the role did not gather over them.
-    assert (got["os_family"], got["known"], got["pkg_mgr"]) == ("RedHat", True, None)
+    # The faked facts stand: the role did not read os-release over them.
+    assert (got["os_family"], got["known"], got["read_os_release"]) == ("RedHat", True, False)
     assert (got["service_user"], got["verify_process"], got["tool_dir"], got["group_remove"]) == \
         ("apache", "httpd", "/usr/bin", ["gpasswd", "-d"])
 
