@@ -32,8 +32,8 @@ def test_workers_of_the_familys_apache_user_are_the_targets(tree, monkeypatch, n
 @pytest.mark.parametrize("name", NAMES)
 def test_master_and_workers_are_told_apart(tree, monkeypatch, name):
     model = host(tree, monkeypatch, name)
-    targets = [pair[1] for pair in _tracecheck.resolve_targets(pids=[MASTER] + list(WORKERS) + [OTHER],
-                                                                   root=str(tree))]
+    pids = [MASTER] + list(WORKERS) + [OTHER]
+    targets = [pair[1] for pair in _tracecheck.resolve_targets(pids=pids, root=str(tree))]
     summary = _tracecheck.apache_summary(targets, str(tree))
     assert (summary["master_pids"], summary["worker_pids"], summary["worker_users"]) == \
         ([MASTER], list(WORKERS), [model["user"]])
