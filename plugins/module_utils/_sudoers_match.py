@@ -54,7 +54,8 @@ class Request(object):
 class Decision(object):
     """`allowed` True/False, or None when the outcomes still possible disagree (`because` says why)."""
 
-    def __init__(self, outcomes, because):
+    def __init__(self, outcomes, because, fails=None):
+        self.fails = fails  # why sudo fails on every call (then the answer is a certain no)
         values = set(outcome == ALLOW for outcome, _spec in outcomes)
         self.allowed = values.pop() if len(values) == 1 else None
         self.certain = self.allowed is not None
@@ -64,12 +65,15 @@ class Decision(object):
 
     def as_dict(self):
         rule_spec = self.decider
-        return {
+        answer = {
             "allowed": self.allowed,
             "certain": self.certain,
             "uncertain_because": self.because if not self.certain else [],
             "rule": _describe(rule_spec) if rule_spec else None,
         }
+        if self.fails:
+            answer["sudo_fails"] = self.fails
+        return answer
 
 
 def _describe(rule_spec):
@@ -157,9 +161,10 @@ def parse_gentime(text, local_offset=None):
 class Evaluator(object):
     """Answers Requests on one set of parsed statements (rules, aliases, defaults)."""
 
-    def __init__(self, statements, uncertain=()):
+    def __init__(self, statements, uncertain=(), fails=None):
         self.statements = statements
         self.uncertain = list(uncertain)  # reasons that touch every answer (e.g. an include loop)
+        self.fails = fails  # why sudo fails on every call with these statements (sudo-rs), or None
 
     # lists: the last member that matches decides -----------------------------------------
 
@@ -464,6 +469,8 @@ class Evaluator(object):
 
     def decide(self, request):
         """The Decision for one Request."""
+        if self.fails:
+            return Decision({(DENY, None)}, [], self.fails)
         because = set(self.uncertain)
         users = self._user_matcher(request.account, because)
         hosts = self._host_matcher(request.hostname, because)

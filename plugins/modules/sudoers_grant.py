@@ -209,7 +209,7 @@ def main():
 
     live = None
     try:
-        host = _sudoers_write.read_host(params, hostname=socket.gethostname())
+        host = _sudoers_write.read_host(params, hostname=socket.gethostname(), run=run)
         plan = _sudoers_write.plan(params, host, now)
         for warning in plan.warnings:
             module.warn(warning)
