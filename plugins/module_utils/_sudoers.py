@@ -72,7 +72,7 @@ _SUDO_VERSION = re.compile(r"^Sudo version\s+(\S+)")
 def implementation(sudo_path, root="/", run=None):
     """Which sudo `sudo_path` is: {"name": "sudo" | "sudo-rs" | None, "version", "source"}.
 
-    `run` asks the program itself (`sudo -V`: "sudo-rs 0.2.5" or "Sudo version 1.9.13p3"). Without
+    `run` asks the program itself (`sudo -V`: "sudo-rs 0.2.5" on stderr, or "Sudo version 1.9.13p3"). Without
     it, or when the answer is neither, the file tells: sudo-rs installs its binaries in
     /usr/lib/cargo/bin (Debian 13; Ubuntu points /usr/bin/sudo there through alternatives), or
     under the name sudo-rs.
@@ -80,8 +80,10 @@ def implementation(sudo_path, root="/", run=None):
     if sudo_path is None:
         return {"name": None, "version": None, "source": None}
     if run is not None:
-        rc, out, _err = run([sudo_path, "-V"])
-        first = (out or "").strip().splitlines()[0] if rc == 0 and (out or "").strip() else ""
+        rc, out, err = run([sudo_path, "-V"])
+        # sudo prints its version on stdout, sudo-rs 0.2.5 on stderr.
+        text = ((out or "").strip() or (err or "").strip()) if rc == 0 else ""
+        first = text.splitlines()[0] if text else ""
         for name, pattern in ((SUDO_RS, _SUDO_RS_VERSION), (SUDO, _SUDO_VERSION)):
             match = pattern.match(first)
             if match:
@@ -204,6 +206,12 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
             data = handle.read()
     except OSError:
         return _skip(tree, path, "unreadable", included_from, include_line)
+    if tree.implementation == SUDO_RS:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            # sudo-rs: "stream did not contain valid UTF-8", and none of the file is read.
+            return _skip(tree, path, "not_utf8", included_from, include_line)
     if stat.S_IMODE(st.st_mode) != VISUDO_MODE or st.st_gid != 0:
         tree.visudo_mode_problems.append({"path": path, "mode": "%04o" % stat.S_IMODE(st.st_mode),
                                           "uid": st.st_uid, "gid": st.st_gid})
@@ -230,13 +238,25 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
             kind, raw_target = directive
             target = expand_include_path(raw_target, path, hostname, tree.implementation)
             tree.includes.append({"kind": kind, "path": target, "included_from": path, "line": index + 1})
-            if kind == "include":
+            if tree.implementation == SUDO_RS and _sudo_rs_rejects_include(logical):
+                # "use quotes around filenames or escape whitespace": the directive is dropped.
+                _skip(tree, target, "include_rejected_by_sudo_rs", path, index + 1)
+            elif kind == "include":
                 _read_file(tree, root, target, stack, path, index + 1, seen, hostname)
             else:
                 _read_dir(tree, root, target, stack, path, index + 1, seen, hostname)
         index = end + 1
     tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:])))
     return None
+
+
+def _sudo_rs_rejects_include(logical):
+    """sudo-rs 0.2.5 rejects an include directive with anything after an unquoted path (a comment too)."""
+    words = logical.strip().split(None, 1)
+    rest = words[1].strip() if len(words) > 1 else ""
+    if rest.startswith('"'):
+        return False
+    return len(re.split(r"(?<!\\)\s+", rest)) > 1
 
 
 def _read_dir(tree, root, directory, stack, included_from, include_line, seen, hostname):
@@ -281,7 +301,7 @@ class Policy(object):
         self.parser_problem = parser_problem  # why cvtsudoers did not answer, when it did not
         self.implementation = tree.implementation or SUDO
         self.fails = fails  # why every sudo call fails on this tree (sudo-rs panics), or None
-        self.evaluator = _sudoers_match.Evaluator(statements, tree.uncertain, fails)
+        self.evaluator = _sudoers_match.Evaluator(statements, tree.uncertain, fails, self.implementation == SUDO_RS)
 
     @property
     def rules(self):
@@ -339,7 +359,7 @@ def load(root="/", hostname=None, run=None, cvtsudoers=None, main=MAIN_FILE, imp
     tree = read_tree(root, main, hostname, implementation)
     if implementation == SUDO_RS:
         statements = parse_with_python(tree)
-        fails = sudo_rs_dialect(statements)
+        fails = sudo_rs_dialect(statements, tree)
         problem = "the host's sudo is sudo-rs: cvtsudoers (sudo's parser) does not read as sudo-rs does" \
             if cvtsudoers is not None else None
         return Policy(tree, statements, "python", problem, fails)
@@ -370,6 +390,9 @@ def parse_with_python(tree):
 
 def _sudo_rs_rejects(rule):
     """Why sudo-rs 0.2.5 rejects the statement of this rule (measured), or None."""
+    for member in rule.hosts:
+        if member.kind in ("host", "alias") and re.search(r"[\\?*\[\]]", member.value):
+            return "sudo-rs accepts no wildcards in host names (\"expecting '='\")"
     for spec in rule.cmnds:
         for option, keyword in sorted(SUDO_RS_REJECTED_OPTIONS.items()):
             if option in spec.options:
@@ -378,6 +401,8 @@ def _sudo_rs_rejects(rule):
             if spec.options.get(tag) is True:
                 return "%s is not supported by sudo-rs" % keyword
         command = spec.command
+        if command.kind == "alias" and command.value in _sudoers_syntax.TAGS:
+            return "%s without its ':' (\"expecting ':'\")" % command.value
         if command.kind == "command":
             if command.value.digest:
                 return "digest specifications are not supported by sudo-rs"
@@ -390,13 +415,33 @@ def _sudo_rs_rejects(rule):
     return None
 
 
-def sudo_rs_dialect(statements):
-    """Drop, in place, what sudo-rs 0.2.5 rejects, each with an error (as sudo-rs drops the statement).
+def sudo_rs_dialect(statements, tree):
+    """Drop, in place, what sudo-rs 0.2.5 rejects, each with an error (as sudo-rs drops the statement),
+    and read the rest as sudo-rs does (an escaped space ends a command path).
 
     Returns why sudo-rs fails on every call with this tree, or None: a `%:group` in a user list passes
     `visudo -c` and then makes every sudo run panic (exit 101, "not yet implemented").
     """
+    fails = None
+    for path, first_line, text in tree.segments:
+        for number, statement in _sudoers_syntax.logical_lines(text, first_line):
+            users = statement.split("=", 1)[0]
+            if _sudoers_syntax.statement_kind(statement) == "rule" and re.search(r"(^|[\s,!])%:", users):
+                fails = fails or ("%s line %s names a %%:group: sudo-rs 0.2.5 panics on it (exit 101, 'not yet "
+                                  "implemented'), so every sudo call fails" % (path, number))
     rejected = {}
+    for rule in statements.rules:
+        for spec in rule.cmnds:
+            command = spec.command
+            if command.kind == "command" and " " in command.value.path:
+                head, tail = command.value.path.split(" ", 1)
+                args = " ".join(part for part in (tail, command.value.args) if part)
+                spec.command = _sudoers_syntax.Member("command", _sudoers_syntax.Command(head, args,
+                                                                                            command.value.digest),
+                                                      command.negated)
+            elif command.kind == "command" and "=" in (command.value.args or ""):
+                # sudo-rs rejects an unescaped '=' in arguments; the parsed text no longer says which it was.
+                rule.hazards.append("'=' in arguments (sudo-rs rejects it unless escaped)")
     for rule in statements.rules:
         reason = _sudo_rs_rejects(rule)
         if reason:
@@ -412,12 +457,7 @@ def sudo_rs_dialect(statements):
     statements.defaults = kept
     for (path, line), message in sorted(rejected.items(), key=lambda item: (str(item[0][0]), item[0][1] or 0)):
         statements.errors.append({"path": path, "line": line, "message": message})
-    for rule in statements.rules:
-        for member in rule.users:
-            if member.kind in ("nonunix_group", "nonunix_gid"):
-                return ("%s line %s names %s: sudo-rs 0.2.5 panics on it (exit 101, 'not yet implemented'), so "
-                        "every sudo call fails" % (rule.source, rule.line, member.text()))
-    return None
+    return fails
 
 
 def _flatten(tree, dropped):
