@@ -698,6 +698,8 @@ def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offse
             excluded = [u.text()[1:] for u in users[position + 1:] if u.negated]
             record = _grant_record(rule, spec, [m for _o, m, _t in members], principal, excluded, now, local_offset,
                                    host_result, aliases)
+            if policy.implementation == SUDO_RS and record["log_output"]:
+                record["log_output"] = False  # sudo-rs accepts LOG_OUTPUT and logs nothing
             kept, lost, by = [], [], None
             for order, _member, tools in members:
                 for tool in tools:

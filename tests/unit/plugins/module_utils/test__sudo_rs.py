@@ -143,6 +143,15 @@ def test_tags_sudo_rs_accepts_keep_the_rule(tree, tag):
     assert rs.errors == [] and decide(rs).allowed is True
 
 
+def test_a_grant_with_log_output_is_not_logged_under_sudo_rs(tree):
+    files = {"/etc/sudoers.d/t": "alice ALL=(root) NOPASSWD: LOG_OUTPUT: /usr/bin/strace\n"}
+    tools = {"strace": ["/usr/bin/strace"]}
+    rs = _sudoers.compute_grants(load(tree, files), tools, "web1", NOW, root=str(tree))[0]
+    sudo = _sudoers.compute_grants(load(tree, files, implementation=None), tools, "web1", NOW, root=str(tree))[0]
+    assert [(g["principal"], g["log_output"]) for g in rs] == [("root", None), ("alice", False)]
+    assert [(g["principal"], g["log_output"]) for g in sudo] == [("root", None), ("alice", True)]
+
+
 @pytest.mark.parametrize("defaults, kept", [
     ("Defaults log_output", False), ("Defaults:alice !authenticate", False), ("Defaults runas_default=www-data", False),
     ("Defaults env_reset, log_output", False), ("Defaults use_pty", True), ("Defaults secure_path=\"/usr/bin\"", True),
