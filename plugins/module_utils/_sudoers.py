@@ -237,11 +237,13 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
             segment_start = end + 1
             kind, raw_target = directive
             target = expand_include_path(raw_target, path, hostname, tree.implementation)
-            tree.includes.append({"kind": kind, "path": target, "included_from": path, "line": index + 1})
             if tree.implementation == SUDO_RS and _sudo_rs_rejects_include(logical):
                 # "use quotes around filenames or escape whitespace": the directive is dropped.
                 _skip(tree, target, "include_rejected_by_sudo_rs", path, index + 1)
-            elif kind == "include":
+                index = end + 1
+                continue
+            tree.includes.append({"kind": kind, "path": target, "included_from": path, "line": index + 1})
+            if kind == "include":
                 _read_file(tree, root, target, stack, path, index + 1, seen, hostname)
             else:
                 _read_dir(tree, root, target, stack, path, index + 1, seen, hostname)

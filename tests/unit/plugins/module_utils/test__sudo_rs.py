@@ -190,6 +190,8 @@ def test_an_include_with_a_trailing_comment_is_dropped(tree):
     assert "/etc/sudoers.d/t" not in rs.files and decide(rs).allowed is False
     assert {"path": "/etc/sudoers.d", "reason": "include_rejected_by_sudo_rs", "included_from": "/etc/sudoers",
             "line": 2} in rs.skipped
+    # sudoers_grant would write a drop-in sudo-rs never reads: the directive does not count.
+    assert not _sudoers_write.has_includedir(str(tree), "web1", rs.tree)
     quoted = load(tree, files, main="root ALL=(ALL:ALL) ALL\n@includedir \"/etc/sudoers.d\"\n")
     assert decide(quoted).allowed is True
     # sudo reads it.
