@@ -438,9 +438,8 @@ def sudo_rs_dialect(statements, tree):
             if command.kind == "command" and " " in command.value.path:
                 head, tail = command.value.path.split(" ", 1)
                 args = " ".join(part for part in (tail, command.value.args) if part)
-                spec.command = _sudoers_syntax.Member("command", _sudoers_syntax.Command(head, args,
-                                                                                            command.value.digest),
-                                                      command.negated)
+                split = _sudoers_syntax.Command(head, args, command.value.digest)
+                spec.command = _sudoers_syntax.Member("command", split, command.negated)
             elif command.kind == "command" and "=" in (command.value.args or ""):
                 # sudo-rs rejects an unescaped '=' in arguments; the parsed text no longer says which it was.
                 rule.hazards.append("'=' in arguments (sudo-rs rejects it unless escaped)")

@@ -35,7 +35,7 @@ description:
   - B(Granting strace, gdb or perf as root is root-equivalent.) The module says so in a warning every time it
     manages such a grant.
   - Where C(sudo) is sudo-rs (Ubuntu 25.10 and later; Debian 13's C(sudo-rs)), told by C(sudo -V), O(not_after)
-    and O(log_output) are refused with a message naming sudo-rs and the option, and nothing is written: sudo-rs
+    and O(log_output) are refused with a message naming sudo-rs and the option, and nothing is written; sudo-rs
     0.2.5 rejects a rule with C(NOTAFTER) (the grant would not work at all) and accepts C(LOG_OUTPUT) but logs
     nothing. A grant without them is written, validated with sudo-rs's own C(visudo -c -f) the same way, and
     comes with a warning that it must be removed (O(state=absent)) when the debugging is done.

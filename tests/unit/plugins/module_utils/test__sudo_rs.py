@@ -108,7 +108,8 @@ def load(tree, files, implementation="sudo-rs", main=MAIN):
     return policy
 
 
-def decide(policy, path="/usr/bin/strace", args=(), runas=None, account=ALICE):
+def decide(policy, path="/usr/bin/strace", args=(), runas=None, account=None):
+    account = account or ALICE
     return policy.decide(_sudoers_match.Request(account, path, list(args), runas=runas, hostname="web1", now=NOW,
                                                 lookup=LOOKUP, root=policy.root))
 
@@ -279,8 +280,8 @@ def test_read_host_asks_sudo_once_per_cache(tree):
     cache = {}
     first = _sudoers_write.read_host(grant(), str(tree), "web1", cache, run)
     second = _sudoers_write.read_host(grant(name="other"), str(tree), "web1", cache, run)
-    assert first.implementation == second.implementation == {"name": "sudo-rs", "version": "0.2.5",
-                                                              "source": "sudo -V"}
+    expected = {"name": "sudo-rs", "version": "0.2.5", "source": "sudo -V"}
+    assert first.implementation == second.implementation == expected
     assert run.calls == [["/usr/bin/sudo", "-V"]]
 
 
