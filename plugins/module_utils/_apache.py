@@ -16,11 +16,15 @@ import re
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _paths
 
+# comm of the master and workers: apache2 on Debian/Ubuntu, httpd on the Red Hat family and Alpine
+# (whose apache2 package runs /usr/sbin/httpd).
 APACHE_NAMES = ("apache2", "httpd")
+# The main file and the include directories of each family's package: Debian/Ubuntu (apache2),
+# Red Hat (httpd), Alpine (apache2: httpd.conf with IncludeOptional /etc/apache2/conf.d/*.conf).
 CONFIG_GLOBS = (
     "/etc/apache2/apache2.conf", "/etc/apache2/conf-enabled/*.conf", "/etc/apache2/mods-enabled/*.conf",
     "/etc/apache2/sites-enabled/*", "/etc/httpd/conf/httpd.conf", "/etc/httpd/conf.d/*.conf",
-    "/etc/httpd/conf.modules.d/*.conf",
+    "/etc/httpd/conf.modules.d/*.conf", "/etc/apache2/httpd.conf", "/etc/apache2/conf.d/*.conf",
 )
 _DIRECTIVE = re.compile(r"^\s*CoreDumpDirectory\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 

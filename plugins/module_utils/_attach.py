@@ -105,7 +105,7 @@ def interpret_strace(rc, out, err, pid):
     if match:
         errno_name = _ERRNO_TEXT.get(match.group(1).strip(), match.group(1).strip())
         attached = False
-    elif "a password is required" in text:
+    elif "a password is required" in text or "interactive authentication is required" in text:  # sudo, sudo-rs
         errno_name = "sudo_password_required"
     elif "Operation not permitted" in text and not attached:
         errno_name = "EPERM"  # e.g. exec refused: file caps outside the bounding set

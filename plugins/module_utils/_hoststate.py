@@ -86,7 +86,10 @@ def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
     sudo = _tools.find_tool("sudo", root)
     cvtsudoers = _tools.find_tool("cvtsudoers", root)
     facts = {"installed": sudo is not None, "version": None, "valid": None, "validation": None}
-    policy = _sudoers.load(root, hostname, run, cvtsudoers)
+    # Which sudo decides (sudo or sudo-rs): the files are read the way that program reads them.
+    which = _sudoers.implementation(sudo, root, version_run)
+    facts["implementation"] = which
+    policy = _sudoers.load(root, hostname, run, cvtsudoers, implementation=which["name"])
     facts.update(policy.as_dict())
     grants, overridden = _sudoers.compute_grants(policy, tool_paths, hostname, now, root=root)
     facts["grants"] = grants
@@ -101,10 +104,7 @@ def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
             rc, out, err = run([visudo, "-c"])
             facts["valid"] = rc == 0
             facts["validation"] = {"rc": rc, "stdout": out, "stderr": err}
-    if version_run is not None and sudo is not None:
-        rc, out, err = version_run([sudo, "-V"])
-        if rc == 0 and out:
-            facts["version"] = _tools.parse_version(out.splitlines()[0])
+    facts["version"] = which["version"]
     return facts, policy
 
 

@@ -19,6 +19,13 @@ Reading is split the way the truth is split:
   prints CWD and CHROOT as invalid JSON, and loses the difference between `Defaults:` and
   `Defaults>` and between an escaped space in a path and an argument.)
 - whether a request is allowed is decided by _sudoers_match (sudo's matching rules).
+
+sudo-rs (Ubuntu 25.10 and later install it as `sudo`; Debian 13 has it as `sudo-rs`) reads
+the same files with its own subset of the grammar: `implementation()` tells which sudo the
+host runs, and `load(..., implementation="sudo-rs")` reads the files as sudo-rs does (measured
+with sudo-rs 0.2.5, docs/verified-semantics.md "sudo-rs"): cvtsudoers, sudo's parser, is not
+asked; a statement sudo-rs rejects (NOTBEFORE/NOTAFTER, NOEXEC, digests, ...) is dropped with
+an error, as sudo-rs drops it; `%h` in an include path is not expanded.
 """
 
 from __future__ import annotations
@@ -40,6 +47,50 @@ _MARKER_USER = "debugready_file_"
 _ERROR_LINE = re.compile(r"^(?P<path>.+?):(?P<line>[0-9]+):(?:[0-9]+:)? (?P<message>.*)$", re.MULTILINE)
 
 SyntaxProblem = _sudoers_syntax.SyntaxProblem
+
+# --- which sudo: sudo (sudo.ws) or sudo-rs ----------------------------------------------------
+SUDO = "sudo"
+SUDO_RS = "sudo-rs"
+# Measured with sudo-rs 0.2.5 (docs/verified-semantics.md, "sudo-rs"). Each of these makes sudo-rs
+# reject the whole statement ("syntax error: NOTAFTER is not supported by sudo-rs"): the rule is dropped,
+# the rest of the file is kept, and `visudo -c` fails.
+SUDO_RS_REJECTED_OPTIONS = {"notbefore": "NOTBEFORE", "notafter": "NOTAFTER", "command_timeout": "TIMEOUT",
+                            "runchroot": "CHROOT", "role": "ROLE", "type": "TYPE",
+                            "apparmor_profile": "APPARMOR_PROFILE", "privs": "PRIVS", "limitprivs": "LIMITPRIVS"}
+SUDO_RS_REJECTED_TAGS = {"noexec": "NOEXEC", "intercept": "INTERCEPT"}  # only when set (EXEC, NOINTERCEPT pass)
+# Accepted with a warning ("LOG_OUTPUT tags are ignored by sudo-rs") and without any effect.
+SUDO_RS_IGNORED_TAGS = {"log_input": "LOG_INPUT", "log_output": "LOG_OUTPUT", "send_mail": "MAIL"}
+# Defaults sudo-rs rejects ("unknown setting", or "cannot be used in a boolean context"): the whole
+# Defaults line is dropped. Only measured names are listed; the model reads runas_default and authenticate.
+SUDO_RS_REJECTED_DEFAULTS = ("authenticate", "runas_default", "log_output", "log_input", "iolog_dir",
+                             "iolog_file", "requiretty", "noexec", "syslog", "logfile", "insults", "listpw",
+                             "noninteractive_auth", "passwd_timeout", "umask", "editor")
+_SUDO_RS_VERSION = re.compile(r"^sudo-rs\s+(\S+)")
+_SUDO_VERSION = re.compile(r"^Sudo version\s+(\S+)")
+
+
+def implementation(sudo_path, root="/", run=None):
+    """Which sudo `sudo_path` is: {"name": "sudo" | "sudo-rs" | None, "version", "source"}.
+
+    `run` asks the program itself (`sudo -V`: "sudo-rs 0.2.5" on stderr, or "Sudo version 1.9.13p3"). Without
+    it, or when the answer is neither, the file tells: sudo-rs installs its binaries in
+    /usr/lib/cargo/bin (Debian 13; Ubuntu points /usr/bin/sudo there through alternatives), or
+    under the name sudo-rs.
+    """
+    if sudo_path is None:
+        return {"name": None, "version": None, "source": None}
+    if run is not None:
+        rc, out, err = run([sudo_path, "-V"])
+        # sudo prints its version on stdout, sudo-rs 0.2.5 on stderr.
+        text = ((out or "").strip() or (err or "").strip()) if rc == 0 else ""
+        first = text.splitlines()[0] if text else ""
+        for name, pattern in ((SUDO_RS, _SUDO_RS_VERSION), (SUDO, _SUDO_VERSION)):
+            match = pattern.match(first)
+            if match:
+                return {"name": name, "version": match.group(1), "source": "sudo -V"}
+    real = os.path.realpath(_paths.host_path(root, sudo_path))
+    is_rs = os.path.basename(real) == "sudo-rs" or "/cargo/bin/" in real
+    return {"name": SUDO_RS if is_rs else SUDO, "version": None, "source": "path"}
 
 
 class SudoersError(Exception):
@@ -87,10 +138,14 @@ def unsafe_owner_or_mode(st):
     return None
 
 
-def expand_include_path(path, including_file, hostname):
-    """sudo's include path rules: %h is the short host name, a relative path is relative to the including file."""
-    short = (hostname or "").split(".")[0]
-    path = re.sub(r"%([h%])", lambda m: short if m.group(1) == "h" else "%", path)
+def expand_include_path(path, including_file, hostname, implementation=None):
+    """sudo's include path rules: %h is the short host name, a relative path is relative to the including file.
+
+    sudo-rs 0.2.5 does not expand %h (measured: "cannot open sudoers file '/etc/inc-%h'").
+    """
+    if implementation != SUDO_RS:
+        short = (hostname or "").split(".")[0]
+        path = re.sub(r"%([h%])", lambda m: short if m.group(1) == "h" else "%", path)
     if not path.startswith("/"):
         path = os.path.normpath(os.path.join(os.path.dirname(including_file), path))
     return path
@@ -108,6 +163,7 @@ class Tree(object):
         self.includes = []       # {"kind", "path", "included_from", "line"}: every directive in a file read
         self.uncertain = []      # reasons that touch every answer (an include loop)
         self.main_usable = False
+        self.implementation = None  # SUDO_RS when read as sudo-rs reads it
 
     def as_dict(self):
         return {"files": list(self.files), "skipped": list(self.skipped),
@@ -115,9 +171,10 @@ class Tree(object):
                 "visudo_mode_problems": list(self.visudo_mode_problems)}
 
 
-def read_tree(root="/", main=MAIN_FILE, hostname=None):
+def read_tree(root="/", main=MAIN_FILE, hostname=None, implementation=None):
     """The files sudo reads under `root`, as sudo reads them. Never raises for host state."""
     tree = Tree()
+    tree.implementation = implementation
     if not os.path.lexists(_paths.host_path(root, main)):
         tree.skipped.append({"path": main, "reason": "missing", "included_from": None, "line": None})
         return tree
@@ -149,6 +206,12 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
             data = handle.read()
     except OSError:
         return _skip(tree, path, "unreadable", included_from, include_line)
+    if tree.implementation == SUDO_RS:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            # sudo-rs: "stream did not contain valid UTF-8", and none of the file is read.
+            return _skip(tree, path, "not_utf8", included_from, include_line)
     if stat.S_IMODE(st.st_mode) != VISUDO_MODE or st.st_gid != 0:
         tree.visudo_mode_problems.append({"path": path, "mode": "%04o" % stat.S_IMODE(st.st_mode),
                                           "uid": st.st_uid, "gid": st.st_gid})
@@ -173,7 +236,12 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
             tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:index])))
             segment_start = end + 1
             kind, raw_target = directive
-            target = expand_include_path(raw_target, path, hostname)
+            target = expand_include_path(raw_target, path, hostname, tree.implementation)
+            if tree.implementation == SUDO_RS and _sudo_rs_rejects_include(logical):
+                # "use quotes around filenames or escape whitespace": the directive is dropped.
+                _skip(tree, target, "include_rejected_by_sudo_rs", path, index + 1)
+                index = end + 1
+                continue
             tree.includes.append({"kind": kind, "path": target, "included_from": path, "line": index + 1})
             if kind == "include":
                 _read_file(tree, root, target, stack, path, index + 1, seen, hostname)
@@ -182,6 +250,15 @@ def _read_file(tree, root, path, stack, included_from, include_line, seen, hostn
         index = end + 1
     tree.segments.append((path, segment_start + 1, "\n".join(lines[segment_start:])))
     return None
+
+
+def _sudo_rs_rejects_include(logical):
+    """sudo-rs 0.2.5 rejects an include directive with anything after an unquoted path (a comment too)."""
+    words = logical.strip().split(None, 1)
+    rest = words[1].strip() if len(words) > 1 else ""
+    if rest.startswith('"'):
+        return False
+    return len(re.split(r"(?<!\\)\s+", rest)) > 1
 
 
 def _read_dir(tree, root, directory, stack, included_from, include_line, seen, hostname):
@@ -219,12 +296,14 @@ def _read_dir(tree, root, directory, stack, included_from, include_line, seen, h
 class Policy(object):
     """The tree, the statements sudo takes from it, and which parser read them."""
 
-    def __init__(self, tree, statements, parser, parser_problem=None):
+    def __init__(self, tree, statements, parser, parser_problem=None, fails=None):
         self.tree = tree
         self.statements = statements
         self.parser = parser  # "cvtsudoers" or "python"
         self.parser_problem = parser_problem  # why cvtsudoers did not answer, when it did not
-        self.evaluator = _sudoers_match.Evaluator(statements, tree.uncertain)
+        self.implementation = tree.implementation or SUDO
+        self.fails = fails  # why every sudo call fails on this tree (sudo-rs panics), or None
+        self.evaluator = _sudoers_match.Evaluator(statements, tree.uncertain, fails, self.implementation == SUDO_RS)
 
     @property
     def rules(self):
@@ -268,14 +347,24 @@ class Policy(object):
     def as_dict(self):
         facts = self.tree.as_dict()
         facts.update({"errors": list(self.statements.errors), "parser": self.parser,
-                      "parser_problem": self.parser_problem})
+                      "parser_problem": self.parser_problem, "sudo_fails": self.fails})
         return facts
 
 
-def load(root="/", hostname=None, run=None, cvtsudoers=None, main=MAIN_FILE):
+def load(root="/", hostname=None, run=None, cvtsudoers=None, main=MAIN_FILE, implementation=None):
     """The Policy under `root`. `run(argv)` and the path of cvtsudoers make sudo's parser answer;
-    without them (or when it fails) the fallback parser does."""
-    tree = read_tree(root, main, hostname)
+    without them (or when it fails) the fallback parser does.
+
+    `implementation="sudo-rs"`: the files as sudo-rs reads them (the fallback parser, then sudo-rs's
+    rejections); cvtsudoers, sudo's own parser, would answer for another program.
+    """
+    tree = read_tree(root, main, hostname, implementation)
+    if implementation == SUDO_RS:
+        statements = parse_with_python(tree)
+        fails = sudo_rs_dialect(statements, tree)
+        problem = "the host's sudo is sudo-rs: cvtsudoers (sudo's parser) does not read as sudo-rs does" \
+            if cvtsudoers is not None else None
+        return Policy(tree, statements, "python", problem, fails)
     problem = None
     if run is not None and cvtsudoers is not None and tree.segments:
         try:
@@ -285,9 +374,9 @@ def load(root="/", hostname=None, run=None, cvtsudoers=None, main=MAIN_FILE):
     return Policy(tree, parse_with_python(tree), "python", problem)
 
 
-def load_tree(root="/", main=MAIN_FILE, hostname=None):
+def load_tree(root="/", main=MAIN_FILE, hostname=None, implementation=None):
     """load() with the fallback parser only (no commands run): for callers that need the files."""
-    return load(root, hostname, main=main)
+    return load(root, hostname, main=main, implementation=implementation)
 
 
 def parse_with_python(tree):
@@ -299,6 +388,77 @@ def parse_with_python(tree):
             # A statement the fallback cannot read may be one sudo reads: it could decide anything.
             statements.rules.append(_sudoers_syntax.Rule([], [], [], error["path"], error["line"], ["unreadable"]))
     return statements
+
+
+def _sudo_rs_rejects(rule):
+    """Why sudo-rs 0.2.5 rejects the statement of this rule (measured), or None."""
+    for member in rule.hosts:
+        if member.kind in ("host", "alias") and re.search(r"[\\?*\[\]]", member.value):
+            return "sudo-rs accepts no wildcards in host names (\"expecting '='\")"
+    for spec in rule.cmnds:
+        for option, keyword in sorted(SUDO_RS_REJECTED_OPTIONS.items()):
+            if option in spec.options:
+                return "%s is not supported by sudo-rs" % keyword
+        for tag, keyword in sorted(SUDO_RS_REJECTED_TAGS.items()):
+            if spec.options.get(tag) is True:
+                return "%s is not supported by sudo-rs" % keyword
+        command = spec.command
+        if command.kind == "alias" and command.value in _sudoers_syntax.TAGS:
+            return "%s without its ':' (\"expecting ':'\")" % command.value
+        if command.kind == "command":
+            if command.value.digest:
+                return "digest specifications are not supported by sudo-rs"
+            if command.value.path == "sudoedit":
+                return "sudoedit is not supported by sudo-rs"
+            if command.value.path.startswith("^"):
+                return "sudo-rs expects the path of a program (no regular expressions)"
+    if any(member.kind == "netgroup" for member in rule.users):
+        return "netgroups are not supported by sudo-rs"
+    return None
+
+
+def sudo_rs_dialect(statements, tree):
+    """Drop, in place, what sudo-rs 0.2.5 rejects, each with an error (as sudo-rs drops the statement),
+    and read the rest as sudo-rs does (an escaped space ends a command path).
+
+    Returns why sudo-rs fails on every call with this tree, or None: a `%:group` in a user list passes
+    `visudo -c` and then makes every sudo run panic (exit 101, "not yet implemented").
+    """
+    fails = None
+    for path, first_line, text in tree.segments:
+        for number, statement in _sudoers_syntax.logical_lines(text, first_line):
+            users = statement.split("=", 1)[0]
+            if _sudoers_syntax.statement_kind(statement) == "rule" and re.search(r"(^|[\s,!])%:", users):
+                fails = fails or ("%s line %s names a %%:group: sudo-rs 0.2.5 panics on it (exit 101, 'not yet "
+                                  "implemented'), so every sudo call fails" % (path, number))
+    rejected = {}
+    for rule in statements.rules:
+        for spec in rule.cmnds:
+            command = spec.command
+            if command.kind == "command" and " " in command.value.path:
+                head, tail = command.value.path.split(" ", 1)
+                args = " ".join(part for part in (tail, command.value.args) if part)
+                split = _sudoers_syntax.Command(head, args, command.value.digest)
+                spec.command = _sudoers_syntax.Member("command", split, command.negated)
+            elif command.kind == "command" and "=" in (command.value.args or ""):
+                # sudo-rs rejects an unescaped '=' in arguments; the parsed text no longer says which it was.
+                rule.hazards.append("'=' in arguments (sudo-rs rejects it unless escaped)")
+    for rule in statements.rules:
+        reason = _sudo_rs_rejects(rule)
+        if reason:
+            rejected.setdefault((rule.source, rule.line), reason)
+    statements.rules = [r for r in statements.rules if (r.source, r.line) not in rejected]
+    kept = []
+    for entry in statements.defaults:
+        names = [name for name, _value in entry.options if name in SUDO_RS_REJECTED_DEFAULTS]
+        if names:
+            rejected.setdefault((entry.source, entry.line), "sudo-rs rejects the setting %s" % names[0])
+        else:
+            kept.append(entry)
+    statements.defaults = kept
+    for (path, line), message in sorted(rejected.items(), key=lambda item: (str(item[0][0]), item[0][1] or 0)):
+        statements.errors.append({"path": path, "line": line, "message": message})
+    return fails
 
 
 def _flatten(tree, dropped):
@@ -440,7 +600,7 @@ def _expand(members, aliases, seen=frozenset()):
     return out
 
 
-def _tools_of(member, tool_paths, installed_only, root):
+def _tools_of(member, tool_paths, installed_only, root, ids):
     """The ptrace tools one command member covers (with any arguments or only some).
 
     A path counts when sudo would run a tool through it: its base name is the tool's and it
@@ -459,30 +619,40 @@ def _tools_of(member, tool_paths, installed_only, root):
             if tool in found:
                 continue
             if path.endswith("/"):
-                hit = _exists(path + tool, root) or any(os.path.dirname(p) + "/" == path for p in paths) \
+                hit = _exists(path + tool, root, ids) or any(os.path.dirname(p) + "/" == path for p in paths) \
                     or not installed_only
             elif re.search(r"[\\?*\[\]]", path):
                 hit = any(_sudoers_match.fnmatch(path, p, pathname=True) is not False for p in paths) or (
                     not paths and _sudoers_match.fnmatch(os.path.basename(path), tool) is not False)
             else:
-                hit = path in paths or (os.path.basename(path) == tool and (_exists(path, root) or not installed_only)) \
-                    or any(_same_file(path, p, root) for p in paths)
+                hit = path in paths or (os.path.basename(path) == tool and (_exists(path, root, ids) or not installed_only)) \
+                    or any(_same_file(path, p, root, ids) for p in paths)
             if hit:
                 found.append(tool)
     return found
 
 
-def _exists(path, root):
-    return os.path.isfile(_paths.host_path(root, path))
+def _file_id(path, root, ids):
+    """(device, inode, is a regular file) of a host path, or None; `ids` caches the answers of one
+    compute_grants() call (a tree of 200 files names the same few commands thousands of times)."""
+    if path not in ids:
+        try:
+            st = os.stat(_paths.host_path(root, path))
+        except (OSError, ValueError):
+            ids[path] = None
+        else:
+            ids[path] = (st.st_dev, st.st_ino, stat.S_ISREG(st.st_mode))
+    return ids[path]
 
 
-def _same_file(a, b, root):
-    try:
-        sa = os.stat(_paths.host_path(root, a))
-        sb = os.stat(_paths.host_path(root, b))
-    except OSError:
-        return False
-    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+def _exists(path, root, ids):
+    found = _file_id(path, root, ids)
+    return found is not None and found[2]
+
+
+def _same_file(a, b, root, ids):
+    ida, idb = _file_id(a, root, ids), _file_id(b, root, ids)
+    return ida is not None and idb is not None and ida[:2] == idb[:2]
 
 
 def _covers_all_after(members, wanted):
@@ -514,11 +684,12 @@ def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offse
                                      now=now, local_offset=local_offset, root=root)
     entries = []  # (order, rule, spec, member, tools, host result), in sudo's order
     order = 0
+    ids = {}
     for rule in statements.rules:
         host_result = policy.evaluator._list(rule.hosts, hosts, set())
         for spec in rule.cmnds:
             for member in _expand([spec.command], aliases["cmnd"]):
-                tools = _tools_of(member, tool_paths, installed_only, root)
+                tools = _tools_of(member, tool_paths, installed_only, root, ids)
                 if tools:
                     entries.append((order, rule, spec, member, tools, host_result))
                     order += 1
@@ -539,13 +710,15 @@ def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offse
             excluded = [u.text()[1:] for u in users[position + 1:] if u.negated]
             record = _grant_record(rule, spec, [m for _o, m, _t in members], principal, excluded, now, local_offset,
                                    host_result, aliases)
+            if policy.implementation == SUDO_RS and record["log_output"]:
+                record["log_output"] = False  # sudo-rs accepts LOG_OUTPUT and logs nothing
             kept, lost, by = [], [], None
             for order, _member, tools in members:
                 for tool in tools:
                     if tool in kept or tool in lost:
                         continue
                     deny = _certain_override(entries, order, principal, spec, tool, request, policy, aliases,
-                                             tool_paths, root)
+                                             tool_paths, root, ids)
                     if deny is None:
                         kept.append(tool)
                     else:
@@ -560,7 +733,7 @@ def compute_grants(policy, tool_paths=None, hostname=None, now=None, local_offse
     return grants, overridden
 
 
-def _names_the_tool(member, tool, tool_paths, root):
+def _names_the_tool(member, tool, tool_paths, root, ids):
     """A deny member certainly names the installed tool: ALL, or a path (or directory) of the same file."""
     if member.kind == "all":
         return True
@@ -569,15 +742,15 @@ def _names_the_tool(member, tool, tool_paths, root):
         return False
     path = command.path + tool if command.path.endswith("/") else command.path
     paths = tool_paths.get(tool) or []
-    return path in paths or any(_same_file(path, p, root) for p in paths)
+    return path in paths or any(_same_file(path, p, root, ids) for p in paths)
 
 
-def _certain_override(entries, order, principal, allow_spec, tool, request, policy, aliases, tool_paths, root):
+def _certain_override(entries, order, principal, allow_spec, tool, request, policy, aliases, tool_paths, root, ids):
     """'source:line' of a later deny that certainly cancels this grant of `tool`, or None."""
     for later, rule, spec, member, tools, host_result in entries:
         if later <= order or not member.negated or tool not in tools or host_result != {_sudoers_match.ALLOW}:
             continue
-        if rule.hazards or not _names_the_tool(member, tool, tool_paths, root):
+        if rule.hazards or not _names_the_tool(member, tool, tool_paths, root, ids):
             continue
         if not _covers_all_after(_expand(rule.users, aliases["user"]), principal):
             continue

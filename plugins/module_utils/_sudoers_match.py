@@ -54,7 +54,8 @@ class Request(object):
 class Decision(object):
     """`allowed` True/False, or None when the outcomes still possible disagree (`because` says why)."""
 
-    def __init__(self, outcomes, because):
+    def __init__(self, outcomes, because, fails=None):
+        self.fails = fails  # why sudo fails on every call (then the answer is a certain no)
         values = set(outcome == ALLOW for outcome, _spec in outcomes)
         self.allowed = values.pop() if len(values) == 1 else None
         self.certain = self.allowed is not None
@@ -64,12 +65,15 @@ class Decision(object):
 
     def as_dict(self):
         rule_spec = self.decider
-        return {
+        answer = {
             "allowed": self.allowed,
             "certain": self.certain,
             "uncertain_because": self.because if not self.certain else [],
             "rule": _describe(rule_spec) if rule_spec else None,
         }
+        if self.fails:
+            answer["sudo_fails"] = self.fails
+        return answer
 
 
 def _describe(rule_spec):
@@ -157,9 +161,13 @@ def parse_gentime(text, local_offset=None):
 class Evaluator(object):
     """Answers Requests on one set of parsed statements (rules, aliases, defaults)."""
 
-    def __init__(self, statements, uncertain=()):
+    def __init__(self, statements, uncertain=(), fails=None, sudo_rs=False):
         self.statements = statements
+        # sudo-rs's matching where it differs from sudo's (measured, sudo-rs 0.2.5): host names match
+        # case-sensitively, argument patterns are not globbed, `()` is not the target without -u.
+        self.sudo_rs = sudo_rs
         self.uncertain = list(uncertain)  # reasons that touch every answer (e.g. an include loop)
+        self.fails = fails  # why sudo fails on every call with these statements (sudo-rs), or None
 
     # lists: the last member that matches decides -----------------------------------------
 
@@ -246,6 +254,8 @@ class Evaluator(object):
                     because.add("host %s with Defaults fqdn" % pattern)
                     return None
                 subject = long_name if "." in pattern else short_name
+                if self.sudo_rs:
+                    return pattern == subject
                 if _META.search(pattern):
                     return fnmatch(pattern, subject, casefold=True)
                 return pattern.lower() == subject.lower()
@@ -271,8 +281,7 @@ class Evaluator(object):
             return {UNSPEC}  # only a group list, and no group asked for
         return self._list(spec.runas_users, self._runas_matcher(request, target, because), because)
 
-    @staticmethod
-    def _runas_matcher(request, target, because):
+    def _runas_matcher(self, request, target, because):
         def match(member):
             kind = member.kind
             if kind == "all":
@@ -286,6 +295,8 @@ class Evaluator(object):
             if kind == "gid":
                 return _int(member.value) in target["gids"]
             if kind == "myself":
+                if self.sudo_rs:  # without -u the target is root, and `()` does not name it
+                    return request.runas is not None and target["name"] == request.account["name"]
                 return request.runas is None or target["name"] == request.account["name"]
             if kind == "netgroup" or kind.startswith("nonunix"):
                 because.add("run-as %s" % member.text())
@@ -300,7 +311,7 @@ class Evaluator(object):
 
         None when that cannot be told (an alias or a member this model cannot match decides).
         """
-        if request.runas is not None or not spec.runas_users:
+        if request.runas is not None or not spec.runas_users or self.sudo_rs:
             return False
         target = self._default_target(request, set())
         if target is None:
@@ -370,6 +381,12 @@ class Evaluator(object):
             if pattern.startswith("^") and pattern.endswith("$"):
                 because.add("argument regular expression %s" % pattern)
                 return None
+            if self.sudo_rs and _META.search(pattern):
+                # sudo-rs 0.2.5 does not glob arguments (`-p *` does not match `-p 1`); a literal match is unmeasured.
+                if pattern == user_args:
+                    because.add("argument pattern %s under sudo-rs" % pattern)
+                    return None
+                return False
             found = fnmatch(pattern, user_args)
             if found is None:
                 because.add("argument pattern %s" % pattern)
@@ -464,6 +481,8 @@ class Evaluator(object):
 
     def decide(self, request):
         """The Decision for one Request."""
+        if self.fails:
+            return Decision({(DENY, None)}, [], self.fails)
         because = set(self.uncertain)
         users = self._user_matcher(request.account, because)
         hosts = self._host_matcher(request.hostname, because)

@@ -47,6 +47,8 @@ _NOTAFTER = re.compile(r"\bNOTAFTER=(\S+)")
 ROOT_EQUIVALENT_WARNING = ("This grant lets its principals run debugging tools as root: strace, gdb or perf as root "
                            "can read and change every process on the host, so the grant is root-equivalent. Keep it "
                            "group-scoped, time-boxed (not_after) and logged (log_output).")
+SUDO_RS_WARNING = ("The sudo on this host is sudo-rs, which can neither time-box (NOTAFTER) nor log (LOG_OUTPUT) a "
+                   "grant: remove it when the debugging is done (state: absent).")
 RUNAS_WARNING = ("This grant lets its principals run debugging tools as %s: they can read and change every process "
                  "of %s (its secrets and sessions included). Keep it group-scoped, time-boxed and logged.")
 
@@ -209,7 +211,7 @@ class Host(object):
     """What `plan()` needs to know about the host (read by `read_host()`)."""
 
     def __init__(self, path, file=None, visudo=None, dropin_problem=None, included=True, runas_exists=True,
-                 commands=None, tree=None):
+                 commands=None, tree=None, implementation=None):
         self.path = path                      # the managed drop-in (host-absolute)
         self.file = file                      # FileState of what is there now, or None
         self.visudo = visudo                  # path of visudo, None when sudo is not installed
@@ -218,6 +220,8 @@ class Host(object):
         self.runas_exists = runas_exists
         self.commands = commands or {}        # command path -> CommandState
         self.tree = tree                      # the _sudoers tree (for mirror validation)
+        # _sudoers.implementation() of the installed sudo: {"name": "sudo" or "sudo-rs", "version", "source"}
+        self.implementation = implementation or {"name": _sudoers.SUDO, "version": None, "source": None}
 
 
 def read_file_state(path):
@@ -316,8 +320,11 @@ def inspect_command(path, root="/"):
     return CommandState(path, os.path.exists(host), executable, problems)
 
 
-def read_host(params, root="/", hostname=None, cache=None):
-    """The readings `plan()` needs for one grant. `cache` (a dict) shares the tree-wide ones between grants."""
+def read_host(params, root="/", hostname=None, cache=None, run=None):
+    """The readings `plan()` needs for one grant. `cache` (a dict) shares the tree-wide ones between grants.
+
+    `run(argv)`, when given, lets `sudo -V` say which sudo is installed; else its path does.
+    """
     path = check_name(params["name"])
     hostname = hostname if hostname is not None else socket.gethostname()  # for %h in include paths
     host = Host(path, file=read_file_state(_paths.host_path(root, path)))
@@ -325,8 +332,11 @@ def read_host(params, root="/", hostname=None, cache=None):
     if params.get("state", "present") == "absent":
         return host
     cache = cache if cache is not None else {}
+    if "implementation" not in cache:
+        cache["implementation"] = _sudoers.implementation(_tools.find_tool("sudo", root), root, run)
+    host.implementation = cache["implementation"]
     if "tree" not in cache:
-        cache["tree"] = _sudoers.load_tree(root, hostname=hostname)
+        cache["tree"] = _sudoers.load_tree(root, hostname=hostname, implementation=host.implementation["name"])
         cache["included"] = has_includedir(root, hostname, cache["tree"])
         cache["dropin_problem"] = _directory_skip_reason(_paths.host_path(root, DROPIN_DIR))
     host.tree, host.included, host.dropin_problem = cache["tree"], cache["included"], cache["dropin_problem"]
@@ -438,6 +448,9 @@ def plan(params, host, now):
                                "#includedir): a drop-in there would be ignored. Add the directive first" % DROPIN_DIR)
     if not host.runas_exists:
         raise SudoersHostError("runas user %r does not exist on this host" % runas)
+    sudo_rs = host.implementation["name"] == _sudoers.SUDO_RS
+    if sudo_rs:
+        _refuse_what_sudo_rs_cannot_enforce(params, not_after, host.implementation)
     missing, unsafe = [], []
     for command_path, _args in commands:
         found = host.commands.get(command_path) or CommandState(command_path, False, False, [])
@@ -457,9 +470,26 @@ def plan(params, host, now):
     if missing:
         warnings.append("not installed yet: %s; applying the grant will fail until they are" % ", ".join(missing))
     warnings.append(ROOT_EQUIVALENT_WARNING if runas == "root" else RUNAS_WARNING % (runas, runas))
+    if sudo_rs:
+        warnings.append(SUDO_RS_WARNING)
     content = render(principals, commands, runas, params.get("nopasswd"), not_after, params.get("log_output"))
     return Plan(path, state, _differences(path, current, content, not_after), content, content.splitlines()[-1],
                 not_after, warnings, missing, before)
+
+
+def _refuse_what_sudo_rs_cannot_enforce(params, not_after, which):
+    """sudo-rs (measured, 0.2.5) rejects a rule with NOTAFTER and ignores LOG_OUTPUT: refuse rather than write either."""
+    name = "sudo-rs %s" % which["version"] if which.get("version") else "sudo-rs"
+    if not_after is not None:
+        raise SudoersHostError(
+            "not_after cannot be enforced here: the sudo on this host is %s, which does not support NOTAFTER (it "
+            "drops the whole rule with 'NOTAFTER is not supported by sudo-rs', so the grant would not work at all). "
+            "Omit not_after and close the window yourself (state: absent), or install sudo (sudo.ws)" % name)
+    if params.get("log_output"):
+        raise SudoersHostError(
+            "log_output cannot be enforced here: the sudo on this host is %s, which accepts LOG_OUTPUT but ignores "
+            "it ('LOG_OUTPUT tags are ignored by sudo-rs'), so nothing would be logged. Set log_output: false to "
+            "grant without I/O logging, or install sudo (sudo.ws)" % name)
 
 
 # --- acting --------------------------------------------------------------------------

@@ -220,6 +220,8 @@ def explain_sudo_refusal(account, runas, tool_path, grants, skipped, model=None)
     mine = _accounts.principals(account)
     tool = os.path.basename(tool_path)
     reasons = []
+    if (model or {}).get("sudo_fails"):
+        reasons.append(model["sudo_fails"])
     rule = (model or {}).get("rule")
     if model and model.get("certain") and model.get("allowed") is False and rule and rule.get("negated"):
         where = "%s line %s" % (rule["source"], rule["line"]) if rule.get("line") else rule["source"]

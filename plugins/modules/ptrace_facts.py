@@ -55,8 +55,8 @@ options:
     default: [strace, gdb, ltrace, perf]
   tool_versions:
     description:
-      - Run each installed tool's version option to report its version.
-      - Turn off for the quickest check.
+      - Run each installed tool's version option to report its version, and C(sudo -V) to tell sudo from sudo-rs.
+      - Turn off for the quickest check (sudo-rs is then told by the path of the C(sudo) binary).
     type: bool
     default: true
   capability_scan_dirs:
@@ -455,10 +455,14 @@ ansible_facts:
             problems: []
         sudoers:
           description:
-            - C(installed), C(version), C(files) in the order sudo reads them, C(skipped) (with C(reason) among
+            - C(installed), C(version), C(implementation) (which sudo decides, with C(name) sudo or sudo-rs,
+              C(version), and C(source), C(sudo -V) or path; the files are read as that program reads them),
+              C(files) in the order sudo reads them, C(skipped) (with C(reason) among
               name_contains_dot, name_ends_with_tilde, not_regular_file, unsafe_owner, world_writable,
-              group_writable, include_loop, include_too_deep, missing, unreadable), C(double_includes),
-              C(errors) (lines this model could not parse), C(valid) (from C(visudo -c), null when not run)
+              group_writable, include_loop, include_too_deep, missing, unreadable, and with sudo-rs not_utf8 and
+              include_rejected_by_sudo_rs), C(double_includes),
+              C(errors) (statements sudo, or sudo-rs, drops), C(sudo_fails) (why every sudo call fails on this
+              tree, sudo-rs only; else null), C(valid) (from C(visudo -c), null when not run)
               with C(validation) (rc, stdout, stderr).
             - C(grants), every rule letting a principal run a ptrace-capable tool, each with C(principal),
               C(excluded), C(runas), C(runas_groups), C(as_root), C(commands), C(tools), C(via) (path, alias

@@ -34,6 +34,11 @@ description:
     C(!), colons, quotes, backslashes, newlines).
   - B(Granting strace, gdb or perf as root is root-equivalent.) The module says so in a warning every time it
     manages such a grant.
+  - Where C(sudo) is sudo-rs (Ubuntu 25.10 and later; Debian 13's C(sudo-rs)), told by C(sudo -V), O(not_after)
+    and O(log_output) are refused with a message naming sudo-rs and the option, and nothing is written; sudo-rs
+    0.2.5 rejects a rule with C(NOTAFTER) (the grant would not work at all) and accepts C(LOG_OUTPUT) but logs
+    nothing. A grant without them is written, validated with sudo-rs's own C(visudo -c -f) the same way, and
+    comes with a warning that it must be removed (O(state=absent)) when the debugging is done.
 author:
   - debugready.ptrace maintainers (@debugready)
 extends_documentation_fragment:
@@ -45,7 +50,7 @@ attributes:
   diff_mode:
     support: full
   platform:
-    details: Needs sudo 1.8.20 or newer for O(not_after) (sudo-rs has no date limits).
+    details: Needs sudo 1.8.20 or newer for O(not_after) and O(log_output); with sudo-rs both are refused.
 options:
   name:
     description: File name in C(/etc/sudoers.d); letters, digits, C(_) and C(-) only.
@@ -81,7 +86,7 @@ options:
     description:
       - When the grant expires, as a duration from now (V(8h), V(30m), V(2d), V(1w)) or a UTC time
         (V(2026-12-01T18:00:00Z)). Written as C(NOTAFTER=YYYYMMDDHHMMSSZ). Omit it for a grant without an end;
-        an empty string is an error.
+        an empty string is an error. Refused where sudo is sudo-rs, which rejects C(NOTAFTER).
       - A duration opens a window; while it is open, a run writes the earlier of its end and now plus the
         duration. So re-running keeps the end (idempotent), a shorter duration shortens the window, and an end
         edited on the host to lie further away is put back. O(renew=true) moves the end to now plus the
@@ -92,7 +97,9 @@ options:
     type: bool
     default: false
   log_output:
-    description: Log the commands' terminal output with sudo's I/O logging (C(LOG_OUTPUT), replay with sudoreplay).
+    description:
+      - Log the commands' terminal output with sudo's I/O logging (C(LOG_OUTPUT), replay with sudoreplay).
+      - Refused where sudo is sudo-rs, which ignores C(LOG_OUTPUT).
     type: bool
     default: false
   allow_unsafe_commands:
@@ -209,7 +216,7 @@ def main():
 
     live = None
     try:
-        host = _sudoers_write.read_host(params, hostname=socket.gethostname())
+        host = _sudoers_write.read_host(params, hostname=socket.gethostname(), run=run)
         plan = _sudoers_write.plan(params, host, now)
         for warning in plan.warnings:
             module.warn(warning)

@@ -91,6 +91,9 @@ notes:
   - Dumpability is read from outside (C(/proc/PID) ownership); it cannot be known for a root-owned target, and
     the verdict then says so (C(allowed) null, C(certain) false).
   - C(sudo -n -l -U USER CMD) is the authority on what sudo permits; the parsed sudoers tree only explains it.
+  - Where C(sudo) is sudo-rs (told by the path of the binary here), the same commands are asked, and the tree is
+    read as sudo-rs 0.2.5 reads it (no C(NOTAFTER), no C(NOEXEC), no globbing of arguments, ...), so C(model_agrees)
+    compares like with like; a probe refused for a password is recognised from sudo-rs's own message.
   - Granting ptrace (sudo strace or gdb, or C(CAP_SYS_PTRACE)) is root-equivalent; every remediation that
     grants it says so.
 seealso:

@@ -207,10 +207,11 @@ def test_validation_runs_visudo_through_the_runner(tree, monkeypatch):
 
     monkeypatch.setattr(_hoststate.os, "geteuid", lambda: 0)
     facts = gather(tree, sections=("sudoers",), run=run)
-    assert calls == [["/usr/sbin/visudo", "-c"], ["/usr/bin/sudo", "-V"]]
+    assert calls == [["/usr/bin/sudo", "-V"], ["/usr/sbin/visudo", "-c"]]
     assert facts["sudoers"]["valid"] is False
     assert facts["sudoers"]["validation"]["stderr"].startswith("/etc/sudoers.d/x:1:2")
     assert facts["sudoers"]["version"] == "1.9.13p3"
+    assert facts["sudoers"]["implementation"] == {"name": "sudo", "version": "1.9.13p3", "source": "sudo -V"}
     assert facts["sudoers"]["installed"] is True
     assert "sudoers_invalid" in ids(facts)
     calls[:] = []

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sudoers, _sudoers_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _paths, _sudoers, _sudoers_write
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -810,3 +810,27 @@ def test_mirror_without_the_candidate_keeps_its_empty_directory(tree, tmp_path):
         os.umask(old_umask)
     assert os.listdir(mirror + "/etc/sudoers.d") == []
     assert stat.S_IMODE(os.stat(mirror + "/etc/sudoers.d").st_mode) == 0o755
+
+
+def test_a_directory_is_not_a_command():
+    # "/usr/bin/" in a sudoers rule allows every program in /usr/bin.
+    for command in ("/usr/bin/", "/usr/bin/strace/"):
+        with pytest.raises(_sudoers_write.SudoersInputError, match="normalized absolute path"):
+            _sudoers_write.check_command(command)
+
+
+def test_a_path_that_cannot_be_looked_up_is_an_error_not_an_absent_file(tree):
+    tree.write("/etc/sudoers.d/plain", "x\n")
+    with pytest.raises(_fileio.FileWriteError, match="cannot read .*: Not a directory"):
+        _sudoers_write.read_file_state(str(tree / "/etc/sudoers.d/plain/debug-strace"))
+
+
+@pytest.mark.parametrize("includes", [
+    "@include /etc/sudoers.pipe\n",
+    "@include /etc/sudoers.missing\n@include /etc/sudoers.pipe\n",   # a missing include does not end the look
+])
+def test_visudo_is_not_run_on_a_tree_that_includes_a_fifo(tree, includes):
+    tree.write("/etc/sudoers", "root ALL=(ALL:ALL) ALL\n" + includes, mode=0o440)
+    os.mkfifo(str(tree / "/etc/sudoers.pipe"))
+    blocked = _sudoers_write.live_check_blocked(_sudoers.read_tree(str(tree)), str(tree))
+    assert blocked is not None and "/etc/sudoers.pipe" in blocked

@@ -276,3 +276,21 @@ def run_module_quiet(args):
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             sudoers_grant.main()
+
+
+# --- found by mutation testing (scripts/mutation _sudoers_write, docs/mutation.md) ---
+
+def test_a_grant_asks_for_a_password_unless_told_otherwise(capsys, host):
+    args = grant()
+    del args["nopasswd"]
+    assert run_module(capsys, args)["changed"] is True
+    content = on_disk(host)[0]
+    assert b"NOPASSWD" not in content and b"/usr/bin/strace" in content
+
+
+def test_the_name_is_required(capsys, host):
+    args = grant()
+    del args["name"]
+    result = run_module(capsys, args)
+    assert result["failed"] is True and "missing required arguments: name" in result["msg"]
+    assert os.listdir(str(host / "/etc/sudoers.d")) == []

@@ -1,0 +1,66 @@
+"""sudo profile on a host where sudo is sudo-rs: a member traces real requests through it, the facts say sudo-rs,
+and the grant is the one converge wrote (side_effect.yml's failed runs of the role with a time box or an I/O log
+changed nothing).
+
+Runs against every host of the scenario; skipped on a host whose `sudo -V` does not say sudo-rs.
+"""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from tracing import served, trace_request  # noqa: E402
+
+GRANT = "/etc/sudoers.d/debugready-sudo"
+
+
+@pytest.fixture(autouse=True)
+def sudo_rs(host):
+    version = host.run("sudo -V")
+    if not (version.stdout + version.stderr).startswith("sudo-rs "):
+        pytest.skip("sudo here is not sudo-rs: %r" % (version.stdout + version.stderr)[:40])
+    return (version.stdout + version.stderr).split()[1]
+
+
+def test_member_traces_a_real_request_through_sudo_rs(host):
+    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n /usr/bin/strace")
+    assert rc == 124, stderr  # attached, interrupted by the timeout
+    assert "GET / HTTP/1.1" in recorded
+    assert ok
+
+
+def test_non_member_is_refused_by_sudo_rs(host):
+    rc, stderr, recorded, ok = trace_request(host, "dave", "sudo -n /usr/bin/strace")
+    assert rc == 1 and "I'm sorry dave" in stderr, stderr
+    assert recorded == ""
+    assert ok
+
+
+def test_the_grant_has_neither_notafter_nor_log_output(host):
+    grant = host.file(GRANT)
+    assert (grant.user, grant.group, grant.mode) == ("root", "root", 0o440)
+    assert "%debug ALL=(root) NOPASSWD: /usr/bin/strace, /usr/bin/gdb" in grant.content_string
+    assert "NOTAFTER" not in grant.content_string and "LOG_OUTPUT" not in grant.content_string
+    check = host.run("visudo -c")
+    assert check.rc == 0 and "warning" not in check.stdout + check.stderr
+
+
+def facts(host):
+    out = host.ansible("debugready.ptrace.ptrace_facts", "gather_subset=sudoers", check=False)
+    return out["ansible_facts"]["ptrace"]["sudoers"]
+
+
+def test_facts_say_sudo_rs(host, sudo_rs):
+    sudoers = facts(host)
+    assert sudoers["implementation"] == {"name": "sudo-rs", "version": sudo_rs, "source": "sudo -V"}
+    assert sudoers["parser"] == "python" and sudoers["valid"] is True
+    ours = [g for g in sudoers["grants"] if g["source"] == GRANT]
+    assert set(g["principal"] for g in ours) == {"%debug"}
+    assert sorted(t for g in ours for t in g["tools"]) == ["gdb", "strace"]
+    assert all(g["log_output"] is None and g["not_after"] is None for g in ours)
+
+
+def test_apache_keeps_serving(host):
+    assert served(host)
