@@ -210,7 +210,7 @@ def read_host(params, root="/"):
         host["source"] = _read_source(_paths.host_path(root, params["source"]))
         try:
             host["gid"] = grp.getgrnam(params["group"]).gr_gid
-        except KeyError:
+        except (KeyError, ValueError):  # ValueError: a NUL in the name (no such group either)
             host["gid"] = None
     host["mount_options"] = _procs.mount_options(os.path.dirname(path), root) or set()
     try:

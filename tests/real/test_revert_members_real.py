@@ -52,16 +52,20 @@ def revert(*extra):
 @pytest.fixture
 def group():
     # rvcarol was in the group before the role; the role added rvalice and rvbob; someone took rvbob out since.
-    for user in USERS:
+    # Fixed ids away from the 1500s the other files use: useradd would take the highest id + 1 (1502 after
+    # the fuzz's alice), and the differential suite's bob (1502) and group ops (1504) could then not be made.
+    for uid, user in enumerate(USERS, 1601):
         if sh("id", user).returncode != 0:
-            assert sh("useradd", "-M", user).returncode == 0
+            assert sh("useradd", "-M", "-u", str(uid), "-U", user).returncode == 0
     sh("groupdel", GROUP)
-    assert sh("groupadd", GROUP).returncode == 0
+    assert sh("groupadd", "-g", "1600", GROUP).returncode == 0
     for user in USERS:
         assert sh("gpasswd", "-a", user, GROUP).returncode == 0
     assert sh("gpasswd", "-d", "rvbob", GROUP).returncode == 0
     yield
     sh("groupdel", GROUP)
+    for user in USERS:
+        sh("userdel", user)
 
 
 def test_revert_takes_out_only_whom_the_role_added_and_is_idempotent(group):

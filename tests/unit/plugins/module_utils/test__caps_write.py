@@ -195,3 +195,13 @@ def test_existing_file_caps_only():
 def test_existing_file_refusals(state, params, message):
     with pytest.raises(_caps_write.CapsInputError, match=message):
         _caps_write.plan(params, host(state))
+
+
+def test_a_group_name_with_a_nul_is_a_group_that_does_not_exist(tree):
+    # Found by tests/real/test_fuzz_modules.py: grp.getgrnam raised ValueError (a traceback).
+    tree.write("/usr/bin/strace", "#!/bin/sh\n", mode=0o755)
+    tree.mkdir("/usr/local/bin")
+    params = dict(COPY, group="de\x00bug", capabilities=["cap_sys_ptrace"], flags="ep", state="present")
+    readings = _caps_write.read_host(params, str(tree))
+    assert readings["gid"] is None
+    assert "group 'de\\x00bug' does not exist" in _caps_write.plan(params, readings).blockers
