@@ -21,8 +21,11 @@ import collection_path  # noqa: E402
 collection_path.install()
 
 # The checkout is read-only in the container: no example database. DEBUGREADY_EXAMPLES scales
-# every generated suite (default: each test's own max_examples).
-settings.register_profile("real", database=None, deadline=None, print_blob=True)
+# every generated suite (default: each test's own max_examples). The examples are the same on every
+# run (derandomize), so scripts/test and CI check one known set; DEBUGREADY_RANDOM=1 draws new ones
+# (a failure prints the blob that reproduces it).
+settings.register_profile("real", database=None, deadline=None, print_blob=True,
+                          derandomize=os.environ.get("DEBUGREADY_RANDOM") != "1")
 settings.load_profile("real")
 
 

@@ -834,3 +834,14 @@ def test_visudo_is_not_run_on_a_tree_that_includes_a_fifo(tree, includes):
     os.mkfifo(str(tree / "/etc/sudoers.pipe"))
     blocked = _sudoers_write.live_check_blocked(_sudoers.read_tree(str(tree)), str(tree))
     assert blocked is not None and "/etc/sudoers.pipe" in blocked
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"not_after": "\u0662\u0660\u0669\u0669-01-01T00:00:00Z"}, "neither a duration"),   # found by the fuzz
+    ({"commands": ["/usr/bin/str\x00ace"]}, "normalized absolute path"),
+    ({"principals": ["%bad group"]}, "principal"),
+    ({"runas": "ro ot"}, "runas"),
+])
+def test_absent_still_refuses_bad_input(over, message):
+    with pytest.raises(_sudoers_write.SudoersInputError, match=message):
+        _sudoers_write.plan(grant(state="absent", **over), host(owned(_sudoers_write.MARKER + "\n")), NOW)
