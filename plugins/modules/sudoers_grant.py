@@ -22,7 +22,7 @@ description:
   - O(state=absent) removes the file whenever this module wrote it, whatever the rest of the tree looks like
     (syntax errors or wrong modes in other files, bytes that are not UTF-8); the live tree is checked afterwards
     and reported in RV(live_check), but a removal is never undone. Grant options given with it are still
-    checked: a principal, command, run-as user or O(not_after) that could never be written is an error.
+    checked; a principal, command, run-as user or O(not_after) that could never be written is an error.
   - The file belongs to this module only when its first line is exactly the header
     C(# Managed by debugready.ptrace.sudoers_grant) and it is a regular file; the module refuses to overwrite or
     remove any other file of that name.
