@@ -73,22 +73,8 @@ TALLY = Tally()
 
 @pytest.fixture(scope="module", autouse=True)
 def accounts(figures):
-    for argv in (["groupadd", "-g", "1500", "dbg"], ["groupadd", "-g", "1504", "ops"],
-                 ["useradd", "-u", "1501", "-G", "dbg", "alice"], ["useradd", "-u", "1502", "-g", "ops", "bob"],
-                 ["useradd", "-u", "1503", "carol"]):
-        run(argv)
-    os.makedirs("/usr/local/bin", exist_ok=True)
-    shutil.copy2("/usr/bin/strace", "/usr/local/bin/strace")
-    saved = "/tmp/debugready-saved-sudoers-rs"
-    shutil.rmtree(saved, ignore_errors=True)
-    os.makedirs(saved)
-    shutil.copy2("/etc/sudoers", saved + "/sudoers")
-    shutil.copytree("/etc/sudoers.d", saved + "/sudoers.d", symlinks=True)
-    yield
-    differential.install({})
-    shutil.copy2(saved + "/sudoers", "/etc/sudoers")
-    shutil.rmtree("/etc/sudoers.d")
-    shutil.copytree(saved + "/sudoers.d", "/etc/sudoers.d", symlinks=True)
+    with differential.accounts_and_sudoers_kept("/tmp/debugready-saved-sudoers-rs"):
+        yield
     agree, uncertain, wrong = TALLY.queries
     figures.add("sudoers model (sudo-rs) vs %s sudo -n -l -U" % VERSION,
                 "%d trees, %d queries (sudo-rs allowed %d): %d agree, %d uncertain (said so), %d wrong; agreement on "

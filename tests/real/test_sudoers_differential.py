@@ -10,6 +10,7 @@ Runs in the container of tests/real/run (it rewrites /etc/sudoers and creates us
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import re
 import shutil
@@ -67,8 +68,10 @@ def run(argv):
     return done.returncode, done.stdout, done.stderr
 
 
-@pytest.fixture(scope="module", autouse=True)
-def accounts(figures):
+@contextlib.contextmanager
+def accounts_and_sudoers_kept(saved):
+    """The users and groups the trees name, and /etc/sudoers* put back as they were for the tests after these
+    (`saved`: a scratch directory of the caller's own)."""
     for argv in (["groupadd", "-g", "1500", "dbg"], ["groupadd", "-g", "1504", "ops"],
                  ["useradd", "-u", "1501", "-G", "dbg", "alice"], ["useradd", "-u", "1502", "-g", "ops", "bob"],
                  ["useradd", "-u", "1503", "carol"]):
@@ -76,8 +79,6 @@ def accounts(figures):
     # A second strace with the same base name but another inode.
     os.makedirs("/usr/local/bin", exist_ok=True)
     shutil.copy2("/usr/bin/strace", "/usr/local/bin/strace")
-    # Put /etc/sudoers and /etc/sudoers.d back as they were for the tests that run after these.
-    saved = "/tmp/debugready-saved-sudoers"
     shutil.rmtree(saved, ignore_errors=True)
     os.makedirs(saved)
     shutil.copy2("/etc/sudoers", saved + "/sudoers")
@@ -90,6 +91,12 @@ def accounts(figures):
     for extra in ("/etc/sudoers.extra", "/etc/sudoers.local"):
         if os.path.lexists(extra):
             os.unlink(extra)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def accounts(figures):
+    with accounts_and_sudoers_kept("/tmp/debugready-saved-sudoers"):
+        yield
     for parser in ("cvtsudoers", "python"):
         figures.add("sudoers model (%s) vs sudo -l" % parser, TALLY.text(parser))
         figures.add("sudoers model (%s) NOPASSWD vs a real sudo -n run" % parser,
