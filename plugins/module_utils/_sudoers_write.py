@@ -423,23 +423,16 @@ def plan(params, host, now):
     state = params.get("state") or "present"
     current = host.file
     before = current.content if current is not None else None
+    # Checked for state=absent too, where they are unused: bad input is an error whatever the state.
+    principals = [check_principal(p) for p in params.get("principals") or []]
+    commands = [check_command(c) for c in params.get("commands") or []]
+    if state == "present" and (not principals or not commands):
+        raise SudoersInputError("state=present needs at least one principal and one command")
+    runas = check_runas(params.get("runas") or "root")
     if state == "present":
-        principals = [check_principal(p) for p in params.get("principals") or []]
-        commands = [check_command(c) for c in params.get("commands") or []]
-        if not principals or not commands:
-            raise SudoersInputError("state=present needs at least one principal and one command")
-        runas = check_runas(params.get("runas") or "root")
         not_after = _window(params, before if is_managed(before) else None, now)
-    else:
-        # Unused when removing, but bad input is still an error (a task that says state=absent with a
-        # broken grant next to it should not pass silently).
-        for principal in params.get("principals") or []:
-            check_principal(principal)
-        for command in params.get("commands") or []:
-            check_command(command)
-        check_runas(params.get("runas") or "root")
-        if params.get("not_after") is not None:
-            parse_not_after(params["not_after"], now)
+    elif params.get("not_after") is not None:
+        parse_not_after(params["not_after"], now)
     if current is not None and (current.kind != "file" or not is_managed(current.content)):
         raise SudoersHostError(
             "%s exists and was not written by this module (%s); refusing to overwrite or remove it"
