@@ -15,7 +15,7 @@ import datetime
 import os
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _caps, _container, _findings, _lsm, _procs, _sudoers, _sudoers_write, _sysctl, _tools,
+    _caps, _command, _container, _findings, _lsm, _procs, _sudoers, _sudoers_write, _sysctl, _tools,
 )
 
 SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers")
@@ -80,8 +80,11 @@ def container_facts(root, self_proc, initial_userns):
     return facts
 
 
-def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
-    """(facts, Policy): the tree as sudo reads it, parsed by sudo's own parser when the host has it."""
+def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now, start=None):
+    """(facts, Policy): the tree as sudo reads it, parsed by sudo's own parser when the host has it.
+
+    `start(argv)`, when given, begins `visudo -c` before the tree is parsed so the two overlap.
+    """
     visudo = _tools.find_tool("visudo", root)
     sudo = _tools.find_tool("sudo", root)
     cvtsudoers = _tools.find_tool("cvtsudoers", root)
@@ -89,21 +92,27 @@ def sudoers_facts(root, run, version_run, validate, tool_paths, hostname, now):
     # Which sudo decides (sudo or sudo-rs): the files are read the way that program reads them.
     which = _sudoers.implementation(sudo, root, version_run)
     facts["implementation"] = which
-    policy = _sudoers.load(root, hostname, run, cvtsudoers, implementation=which["name"])
-    facts.update(policy.as_dict())
-    grants, overridden = _sudoers.compute_grants(policy, tool_paths, hostname, now, root=root)
-    facts["grants"] = grants
-    facts["overridden_grants"] = overridden
+    tree = _sudoers.read_tree(root, hostname=hostname, implementation=which["name"])
+    check = None
     if run is not None and validate and visudo is not None:
-        blocked = _sudoers_write.live_check_blocked(policy, root)
+        blocked = _sudoers_write.live_check_blocked(tree, root)
         if os.geteuid() != 0:
             facts["validation"] = {"skipped": "visudo -c needs root"}
         elif blocked:
             facts["validation"] = {"skipped": blocked}
         else:
-            rc, out, err = run([visudo, "-c"])
-            facts["valid"] = rc == 0
-            facts["validation"] = {"rc": rc, "stdout": out, "stderr": err}
+            check = [visudo, "-c"]
+            if start is not None:
+                start(check)
+    policy = _sudoers.load(root, hostname, run, cvtsudoers, implementation=which["name"], tree=tree)
+    facts.update(policy.as_dict())
+    grants, overridden = _sudoers.compute_grants(policy, tool_paths, hostname, now, root=root)
+    facts["grants"] = grants
+    facts["overridden_grants"] = overridden
+    if check is not None:
+        rc, out, err = run(check)
+        facts["valid"] = rc == 0
+        facts["validation"] = {"rc": rc, "stdout": out, "stderr": err}
     facts["version"] = which["version"]
     return facts, policy
 
@@ -115,7 +124,27 @@ def gather(root="/", sections=SECTIONS, tools=_tools.DEFAULT_TOOLS, scan_dirs=_t
     `models`, a dict, receives what the facts were computed from and later steps reuse (the
     sudoers Policy as "sudoers"), so nothing is read twice.
     """
+    if run is None:
+        return _gather(root, sections, tools, scan_dirs, None, validate_sudoers, tool_versions, hostname, now,
+                       models)
+    with _command.Overlapped(run) as commands:
+        return _gather(root, sections, tools, scan_dirs, commands, validate_sudoers, tool_versions, hostname, now,
+                       models)
+
+
+def _gather(root, sections, tools, scan_dirs, commands, validate_sudoers, tool_versions, hostname, now, models):
+    run = commands.run if commands is not None else None
     version_run = run if tool_versions else None
+    if version_run is not None:
+        # Version commands wait on other programs (gdb --version ~100 ms): begin them all now.
+        if "tools" in sections:
+            for name in tools:
+                argv = _tools.version_command(name, _tools.find_tool(name, root))
+                if argv:
+                    commands.start(argv)
+        sudo = _tools.find_tool("sudo", root) if "sudoers" in sections else None
+        if sudo is not None:
+            commands.start(_sudoers.version_command(sudo))
     now = now or datetime.datetime.now(datetime.timezone.utc)
     self_proc = _procs.describe("self", root)
     initial_userns = _procs.in_initial_user_namespace(root)
@@ -133,14 +162,21 @@ def gather(root="/", sections=SECTIONS, tools=_tools.DEFAULT_TOOLS, scan_dirs=_t
         facts["container"] = container_facts(root, self_proc, initial_userns)
     tool_paths = None  # without tool facts, sudoers grants match every known tool by name
     if "tools" in sections:
-        facts["tools"] = dict((name, _tools.tool_facts(name, root, version_run)) for name in tools)
+        # Versions are filled in last: their commands, started above, run meanwhile.
+        facts["tools"] = dict((name, _tools.tool_facts(name, root)) for name in tools)
         tool_paths = dict((n, [t["path"]] if t["path"] else []) for n, t in facts["tools"].items())
     if "capabilities" in sections:
         found, problems = _tools.scan_ptrace_files(scan_dirs, root)
         facts["capabilities"] = {"ptrace_files": found, "scanned": list(scan_dirs), "problems": problems}
     if "sudoers" in sections:
-        facts["sudoers"], policy = sudoers_facts(root, run, version_run, validate_sudoers, tool_paths, hostname, now)
+        facts["sudoers"], policy = sudoers_facts(
+            root, run, version_run, validate_sudoers, tool_paths, hostname, now,
+            start=commands.start if commands is not None else None)
         if models is not None:
             models["sudoers"] = policy
+    if "tools" in sections and version_run is not None:
+        for name, info in facts["tools"].items():
+            if info["installed"]:
+                info["version"] = _tools.read_version(name, info["path"], version_run)
     facts["findings"] = _findings.evaluate(facts)
     return facts

@@ -69,6 +69,10 @@ _SUDO_RS_VERSION = re.compile(r"^sudo-rs\s+(\S+)")
 _SUDO_VERSION = re.compile(r"^Sudo version\s+(\S+)")
 
 
+def version_command(sudo_path):
+    return [sudo_path, "-V"]
+
+
 def implementation(sudo_path, root="/", run=None):
     """Which sudo `sudo_path` is: {"name": "sudo" | "sudo-rs" | None, "version", "source"}.
 
@@ -80,7 +84,7 @@ def implementation(sudo_path, root="/", run=None):
     if sudo_path is None:
         return {"name": None, "version": None, "source": None}
     if run is not None:
-        rc, out, err = run([sudo_path, "-V"])
+        rc, out, err = run(version_command(sudo_path))
         # sudo prints its version on stdout, sudo-rs 0.2.5 on stderr.
         text = ((out or "").strip() or (err or "").strip()) if rc == 0 else ""
         first = text.splitlines()[0] if text else ""
@@ -351,14 +355,16 @@ class Policy(object):
         return facts
 
 
-def load(root="/", hostname=None, run=None, cvtsudoers=None, main=MAIN_FILE, implementation=None):
+def load(root="/", hostname=None, run=None, cvtsudoers=None, main=MAIN_FILE, implementation=None, tree=None):
     """The Policy under `root`. `run(argv)` and the path of cvtsudoers make sudo's parser answer;
     without them (or when it fails) the fallback parser does.
 
     `implementation="sudo-rs"`: the files as sudo-rs reads them (the fallback parser, then sudo-rs's
     rejections); cvtsudoers, sudo's own parser, would answer for another program.
+    `tree`: the files, when the caller has already read them with read_tree() (same arguments).
     """
-    tree = read_tree(root, main, hostname, implementation)
+    if tree is None:
+        tree = read_tree(root, main, hostname, implementation)
     if implementation == SUDO_RS:
         statements = parse_with_python(tree)
         fails = sudo_rs_dialect(statements, tree)

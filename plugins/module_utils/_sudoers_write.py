@@ -32,7 +32,7 @@ import socket
 import stat
 import tempfile
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _paths, _sudoers, _tools
+from ansible_collections.debugready.ptrace.plugins.module_utils import _command, _fileio, _paths, _sudoers, _tools
 
 DROPIN_DIR = "/etc/sudoers.d"
 MODE = 0o440
@@ -599,7 +599,12 @@ def install(run, visudo, path, content, root="/"):
     """
     before = check_live(run, visudo, root)
     _fileio.write_atomic(_paths.host_path(root, path), content.encode("utf-8"), MODE, 0, 0)
-    after = check_live(run, visudo, root)
+    try:
+        after = check_live(run, visudo, root)
+    except _command.CommandError:
+        # visudo could not be started at all: an unchecked grant must not stay live.
+        _fileio.remove(_paths.host_path(root, path))
+        raise
     if not after.ok and before.ok:
         _fileio.remove(_paths.host_path(root, path))
         raise SudoersValidationError("visudo -c fails on the live sudoers tree with the new %s in place (it passed "

@@ -84,6 +84,24 @@ def parse_version(text):
     return matches[-1] if matches else None
 
 
+def version_command(name, path):
+    """The argv that prints the version of tool `name` installed at `path` (None: no such tool or option)."""
+    if path is None or name not in VERSION_ARGS:
+        return None
+    return [path] + VERSION_ARGS[name]
+
+
+def read_version(name, path, run):
+    """The version tool `name` at `path` reports, or None (no version option, or it failed)."""
+    argv = version_command(name, path)
+    if not argv:
+        return None
+    rc, out, err = run(argv)
+    if rc != 0:
+        return None
+    return parse_version((out or "").splitlines()[0] if out else err)
+
+
 def tool_facts(name, root="/", run=None):
     """Facts of one tool; `run(argv) -> (rc, out, err)` gives its version when supplied."""
     path = find_tool(name, root)
@@ -91,12 +109,7 @@ def tool_facts(name, root="/", run=None):
         return {"installed": False, "path": None, "version": None, "mode": None, "owner": None,
                 "group": None, "caps": None}
     info = file_info(path, root)
-    version = None
-    if run is not None and name in VERSION_ARGS:
-        rc, out, err = run([path] + VERSION_ARGS[name])
-        if rc == 0:
-            version = parse_version((out or "").splitlines()[0] if out else err)
-    info.update({"installed": True, "version": version})
+    info.update({"installed": True, "version": read_version(name, path, run) if run is not None else None})
     return info
 
 

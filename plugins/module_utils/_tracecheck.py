@@ -15,7 +15,7 @@ import os
 import stat
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _accounts, _apache, _attach, _caps, _hoststate, _lsm, _procs, _sudoers_match, _tools, _verdict,
+    _accounts, _apache, _attach, _caps, _command, _hoststate, _lsm, _procs, _sudoers_match, _tools, _verdict,
 )
 
 VIAS = ("direct", "sudo", "filecap")
@@ -168,6 +168,12 @@ def sudo_model(policy, account, runas_account, tool_path, args, hostname):
     return model, policy.evaluator.nopasswd(decision, request)
 
 
+def sudo_check_argv(sudo_path, account, runas_account, tool_path, pid):
+    """The `sudo -n -l -U` question whose answer decides whether the probe command would run."""
+    return _attach.sudo_check_argv(sudo_path, account["name"], [tool_path] + _attach.strace_args(pid),
+                                   runas_account["name"])
+
+
 def sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing, interactive, policy, grants,
                  skipped, nnp, hostname=None):
     """(a sudo_* refusal or None when sudo lets the user run the probe command, what sudo and the model said).
@@ -185,7 +191,7 @@ def sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing
         return _sudo_result("sudo_not_permitted", "sudo refuses to run under no_new_privs, which this session has.",
                             "Trace from a session without no_new_privs (e.g. a normal login), or use a "
                             "file-capability tool."), info
-    rc, out, err = run(_attach.sudo_check_argv(sudo_path, account["name"], command, runas))
+    rc, out, err = run(sudo_check_argv(sudo_path, account, runas_account, tool_path, pid))
     info.update({"rc": rc, "permitted": rc == 0})
     if model is not None:
         info["model_agrees"] = None if not model["certain"] else model["allowed"] == (rc == 0)
@@ -314,33 +320,43 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         "apparmor": snapshot["lsm"]["apparmor"],
         "coredump_directory": bool(apache and apache["coredump_directory"]),
     }
-    listing = None
-    if via == "sudo":
-        argv = [sudo_path, "-l", "-U", account["name"]]
-        listing = run(argv)[1]
-    do_probe = bool(params.get("probe")) and (not in_check_mode or params.get("probe_in_check_mode", True))
-    results = []
-    for pid, target in pairs:
-        verdict = sudo_info = None
-        if via == "sudo" and target is not None:
-            verdict, sudo_info = sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing,
-                                              params.get("sudo_interactive", False), sudoers,
-                                              snapshot["sudoers"]["grants"], snapshot["sudoers"]["skipped"],
-                                              self_proc["no_new_privs"], hostname)
-        if verdict is None:
-            verdict = _verdict.decide(tracer, target, host)
-        entry = {"pid": pid, "comm": target["comm"] if target else None,
-                 "user": target["user"] if target else None,
-                 "uids": target["uids"] if target else None,
-                 "dumpable": target["dumpable"] if target else None,
-                 "role": target.get("role") if target else None}
-        entry.update(verdict)
-        if sudo_info is not None:
-            entry["sudo"] = sudo_info
-        if do_probe and target is not None:
-            entry["probe"] = run_probe(run, via, tool_path, pid, account, runas_account["name"],
-                                       params.get("probe_timeout", 2), sudo_path, verdict)
-        results.append(entry)
+    # sudo's answers (the listing, one `sudo -l` per process, each parsing the whole tree) are all started
+    # at once; probes run one after the other.
+    with _command.Overlapped(run) as commands:
+        run = commands.run
+        listing = None
+        if via == "sudo":
+            argv = [sudo_path, "-l", "-U", account["name"]]
+            commands.start(argv)
+            if not self_proc["no_new_privs"]:
+                for pid, target in pairs:
+                    if target is not None:
+                        commands.start(sudo_check_argv(sudo_path, account, runas_account, tool_path, pid))
+            listing = run(argv)[1]
+        do_probe = bool(params.get("probe")) and (not in_check_mode or params.get("probe_in_check_mode", True))
+        results = []
+        for pid, target in pairs:
+            verdict = sudo_info = None
+            if via == "sudo" and target is not None:
+                verdict, sudo_info = sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing,
+                                                  params.get("sudo_interactive", False), sudoers,
+                                                  snapshot["sudoers"]["grants"], snapshot["sudoers"]["skipped"],
+                                                  self_proc["no_new_privs"], hostname)
+            if verdict is None:
+                verdict = _verdict.decide(tracer, target, host)
+            entry = {"pid": pid, "comm": target["comm"] if target else None,
+                     "user": target["user"] if target else None,
+                     "uids": target["uids"] if target else None,
+                     "dumpable": target["dumpable"] if target else None,
+                     "role": target.get("role") if target else None}
+            entry.update(verdict)
+            if sudo_info is not None:
+                entry["sudo"] = sudo_info
+            if do_probe and target is not None:
+                entry["probe"] = run_probe(run, via, tool_path, pid, account, runas_account["name"],
+                                           params.get("probe_timeout", 2), sudo_path, verdict)
+            results.append(entry)
+
     return {
         "allowed": all(r["allowed"] is True for r in results),
         "targets": results,

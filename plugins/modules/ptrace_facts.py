@@ -533,10 +533,9 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _caps_write, _hoststate, _policy, _sudoers_write, _sysctl_write, _tools, _tracecheck,
+    _caps_write, _command, _hoststate, _policy, _sudoers_write, _sysctl_write, _tools, _tracecheck,
 )
 
-COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
 POLICY_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     snapshot=dict(type="path"),
@@ -594,24 +593,25 @@ def main():
         needed.update(("yama", "container"))
     sections = [s for s in _hoststate.SECTIONS if s in needed]
 
-    def run(argv):
-        return module.run_command(argv, environ_update=COMMAND_ENV)
-
+    run = _command.runner(module.run_command)
     models = {}
     hostname = socket.gethostname()
-    facts = _hoststate.gather(
-        sections=sections,
-        tools=params["tools"],
-        scan_dirs=[os.path.normpath(d) for d in params["capability_scan_dirs"]],
-        run=run,
-        validate_sudoers=params["validate_sudoers"],
-        tool_versions=params["tool_versions"],
-        hostname=hostname,
-        models=models,
-    )
-    if params["trace"]:
-        facts["trace"] = _tracecheck.verdicts(params["trace"], facts, run, module.check_mode,
-                                              sudoers=models.get("sudoers"), hostname=hostname)
+    try:
+        facts = _hoststate.gather(
+            sections=sections,
+            tools=params["tools"],
+            scan_dirs=[os.path.normpath(d) for d in params["capability_scan_dirs"]],
+            run=run,
+            validate_sudoers=params["validate_sudoers"],
+            tool_versions=params["tool_versions"],
+            hostname=hostname,
+            models=models,
+        )
+        if params["trace"]:
+            facts["trace"] = _tracecheck.verdicts(params["trace"], facts, run, module.check_mode,
+                                                  sudoers=models.get("sudoers"), hostname=hostname)
+    except _command.CommandError as exc:
+        module.fail_json(msg=str(exc), cmd=exc.argv, rc=exc.errno)
     if params["policy"]:
         try:
             facts["policy"] = _policy.evaluate(params["policy"], facts)

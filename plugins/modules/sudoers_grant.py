@@ -198,9 +198,7 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _sudoers_write
-
-COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
+from ansible_collections.debugready.ptrace.plugins.module_utils import _command, _fileio, _sudoers_write
 
 
 def main():
@@ -212,8 +210,7 @@ def main():
     params = module.params
     now = datetime.datetime.now(datetime.timezone.utc)
 
-    def run(argv):
-        return module.run_command(argv, environ_update=COMMAND_ENV)
+    run = _command.runner(module.run_command)
 
     live = None
     try:
@@ -235,6 +232,8 @@ def main():
         module.fail_json(msg=str(exc), rc=exc.rc, stdout=exc.stdout, stderr=exc.stderr)
     except (_sudoers_write.SudoersInputError, _sudoers_write.SudoersHostError, _fileio.FileWriteError) as exc:
         module.fail_json(msg=str(exc))
+    except _command.CommandError as exc:
+        module.fail_json(msg=str(exc), cmd=exc.argv, rc=exc.errno)
 
     if live is not None and not live.ok:
         module.warn("visudo -c fails on the live sudoers tree (see live_check); %s stays %s: the failure is "

@@ -265,9 +265,7 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _tracecheck
-
-COMMAND_ENV = {"LC_ALL": "C", "LANG": "C"}
+from ansible_collections.debugready.ptrace.plugins.module_utils import _command, _tracecheck
 
 
 def main():
@@ -285,13 +283,14 @@ def main():
     except _tracecheck.TraceCheckError as exc:
         module.fail_json(msg=str(exc))
 
-    def run(argv):
-        return module.run_command(argv, environ_update=COMMAND_ENV)
+    run = _command.runner(module.run_command)
 
     try:
         result = _tracecheck.check(params, run, in_check_mode=module.check_mode, hostname=socket.gethostname())
     except _tracecheck.TraceCheckError as exc:
         module.fail_json(msg=str(exc))
+    except _command.CommandError as exc:
+        module.fail_json(msg=str(exc), cmd=exc.argv, rc=exc.errno)
     for pid in result["mismatches"]:
         target = [t for t in result["targets"] if t["pid"] == pid][0]
         module.warn("MODEL MISMATCH on PID %s: predicted %s (%s) but the probe %s. Please report it with this "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import os
 import struct
+import threading
 
 import pytest
 
@@ -217,6 +218,47 @@ def test_validation_runs_visudo_through_the_runner(tree, monkeypatch):
     calls[:] = []
     gather(tree, sections=("sudoers",), run=run, validate_sudoers=False, tool_versions=False)
     assert calls == []
+
+
+def test_slow_commands_start_first_and_overlap_the_rest(tree, monkeypatch):
+    # gdb --version takes ~100 ms (it starts its Python): every version command and sudo -V begin before the
+    # files are read, visudo -c before the tree is parsed, and each is run once. The facts are those of a
+    # plain sequential run.
+    make_host(tree)
+    for name in ("/usr/sbin/visudo", "/usr/bin/sudo", "/usr/bin/gdb", "/usr/bin/ltrace"):
+        tree.write(name, "", mode=0o755)
+    tree.write("/etc/sudoers.d/debug", "%debug ALL=(root) /usr/bin/gdb\n", mode=0o440)
+    monkeypatch.setattr(_hoststate.os, "geteuid", lambda: 0)
+    versions = {"sudo": "Sudo version 1.9.13p3\n", "visudo": "", "strace": "strace -- version 6.1\n",
+                "ltrace": "ltrace version 0.7.3.\n", "gdb": "GNU gdb (Debian 13.1-3) 13.1\n"}
+    started = []
+    lock = threading.Lock()
+    gdb_may_finish = threading.Event()
+
+    def run(argv):
+        with lock:
+            started.append(argv)
+        if argv[0].endswith("/gdb"):
+            # Finishes only once visudo -c has started: fails (times out) if gdb were waited for first.
+            assert gdb_may_finish.wait(5)
+        if argv[-1] == "-c":
+            gdb_may_finish.set()
+        return 0, versions[os.path.basename(argv[0])], ""
+
+    facts = gather(tree, sections=("tools", "capabilities", "sudoers"), run=run)
+    assert sorted(started, key=str) == sorted([
+        ["/usr/bin/strace", "-V"], ["/usr/bin/ltrace", "-V"], ["/usr/bin/gdb", "--version"],
+        ["/usr/bin/sudo", "-V"], ["/usr/sbin/visudo", "-c"]], key=str)
+    assert started[-1] == ["/usr/sbin/visudo", "-c"]
+    assert [facts["tools"][n]["version"] for n in ("strace", "ltrace", "gdb")] == ["6.1", "0.7.3", "13.1"]
+    assert facts["sudoers"]["version"] == "1.9.13p3" and facts["sudoers"]["valid"] is True
+    assert [(g["principal"], g["commands"]) for g in facts["sudoers"]["grants"]] == [
+        ("root", ["ALL"]), ("%debug", ["/usr/bin/gdb"])]
+    gdb_may_finish.clear()
+    started[:] = []
+    sequential = _hoststate.gather(root=str(tree), sections=("tools", "capabilities", "sudoers"), now=NOW,
+                                   hostname="web1", run=lambda argv: (gdb_may_finish.set(), run(argv))[1])
+    assert sequential == facts
 
 
 def test_no_sudo_installed(tree):

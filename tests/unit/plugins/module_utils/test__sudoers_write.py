@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _paths, _sudoers, _sudoers_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import _command, _fileio, _paths, _sudoers, _sudoers_write
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -476,6 +476,24 @@ def test_a_failed_install_never_puts_a_grant_back(tree):
         _sudoers_write.install(visudo_results(0, 1), "visudo", "/etc/sudoers.d/g", "shorter\n", str(tree))
     assert info.value.rc == 1 and "bad permissions" in info.value.stderr
     assert not os.path.lexists(tree / "/etc/sudoers.d/g")
+
+
+@AS_ROOT
+def test_an_install_whose_check_cannot_start_leaves_no_grant(tree):
+    # visudo ran before the write and cannot be started after it (replaced, ENOEXEC): an unchecked grant
+    # must not stay live.
+    tree.mkdir("/etc/sudoers.d")
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        if len(calls) > 1:
+            raise _command.CommandError(argv, OSError(8, "Exec format error"))
+        return 0, "", ""
+
+    with pytest.raises(_command.CommandError, match="Exec format error"):
+        _sudoers_write.install(run, "visudo", "/etc/sudoers.d/g", "new\n", str(tree))
+    assert len(calls) == 2 and not os.path.lexists(tree / "/etc/sudoers.d/g")
 
 
 @AS_ROOT

@@ -102,3 +102,19 @@ def test_policy_is_compared_without_changing_anything(capsys, tmp_path):
     assert policy["compliant"] is False
     assert policy["components"]["absent_paths"] == {"compliant": False, "detail": "to remove: %s" % leftover}
     assert policy["components"]["snapshot"]["compliant"] is False
+
+
+def test_a_command_that_cannot_start_is_a_clean_failure(capsys, monkeypatch):
+    # Started in a worker thread (a version command overlaps the rest): the failure still reaches the module
+    # as one fail_json with the command, not as run_command's own exit from inside the thread.
+    def run_command(self, args, **kwargs):
+        assert kwargs["handle_exceptions"] is False
+        raise OSError(8, "Exec format error")
+
+    monkeypatch.setattr(ptrace_facts.AnsibleModule, "run_command", run_command)
+    monkeypatch.setattr(ptrace_facts._tools, "find_tool", lambda name, root="/": "/usr/bin/" + name)
+    monkeypatch.setattr(ptrace_facts._tools, "file_info", lambda path, root="/": {"path": path})
+    result = run_module(capsys, {"gather_subset": ["tools"]})
+    assert result["failed"] is True and "ansible_facts" not in result
+    assert result["msg"].startswith("cannot run /usr/bin/") and result["msg"].endswith("Exec format error")
+    assert result["cmd"][0].startswith("/usr/bin/") and result["rc"] == 8
