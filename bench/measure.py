@@ -509,6 +509,27 @@ def new_work_dir(keep=3):
     return tempfile.mkdtemp(prefix="run-%s-" % time.strftime("%Y%m%dT%H%M%S"), dir=base)
 
 
+PARTS = {"target": ["on_target"], "one_host": ["one_host", "converge_first"], "fleet": ["fleet"]}
+
+
+def merged(previous, fresh, load_before, load_after):
+    """`previous` with the parts measured in `fresh` replaced; meta.remeasured records each one's provenance, so
+    the page never presents figures of two runs as one."""
+    out = dict(previous)
+    out["meta"] = dict(previous["meta"])
+    remeasured = dict(out["meta"].get("remeasured") or {})
+    for part in (k for keys in PARTS.values() for k in keys):
+        if part in fresh:
+            out[part] = fresh[part]
+            remeasured[part] = {
+                "started_utc": fresh["meta"]["started_utc"], "duration_s": fresh["meta"]["duration_s"],
+                "collection_commit": fresh["meta"]["versions"]["collection_commit"],
+                "machine": fresh["meta"]["machine"], "load_before": load_before, "load_after": load_after,
+                "settings": fresh["meta"]["settings"]}
+    out["meta"]["remeasured"] = remeasured
+    return out
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: sizes 1,2, one repetition of everything")
@@ -530,6 +551,10 @@ def parse_args(argv):
     parser.add_argument("--only", default="target,one_host,fleet",
                         help="comma-separated parts to run: target, one_host (with converge), fleet")
     parser.add_argument("--keep", action="store_true", help="keep the containers (for debugging)")
+    parser.add_argument("--update", action="store_true",
+                        help="re-measure only the --only parts into the existing --out file: the other parts "
+                             "stay, and meta.remeasured says when, at which commit and under what load each "
+                             "re-measured part was taken")
     args = parser.parse_args(argv)
     if args.quick:
         args.reps = args.fleet_reps = args.large_reps = args.fresh_reps = 1
@@ -544,6 +569,10 @@ def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
     out = os.path.abspath(args.out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
+    previous = None
+    if args.update:
+        with open(out) as handle:
+            previous = json.load(handle)
     work = new_work_dir()
     ctx = {"work": work, "logs": os.path.join(work, "logs"), "modlog": os.path.join(work, "modlog")}
     os.makedirs(ctx["logs"])
@@ -571,6 +600,7 @@ def main(argv=None):
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+    load_before = loadavg()
     try:
         if "target" in args.only:
             measure_target(args, ctx, results)
@@ -584,6 +614,8 @@ def main(argv=None):
     ended = datetime.datetime.now(datetime.timezone.utc)
     results["meta"]["ended_utc"] = ended.strftime("%Y-%m-%dT%H:%M:%SZ")
     results["meta"]["duration_s"] = round((ended - started).total_seconds(), 1)
+    if previous is not None:
+        results = merged(previous, results, load_before, loadavg())
     with open(out + ".tmp", "w") as handle:
         json.dump(results, handle, indent=1, sort_keys=True)
         handle.write("\n")

@@ -211,6 +211,12 @@ def page(data, notes, png_name):
                 part.replace("_", "-"), data[part].get("load_before"), data[part].get("load_after")))
     if load:
         add("Load average (1, 5, 15 min) before and after: %s." % "; ".join(load))
+    for part, info in sorted((meta.get("remeasured") or {}).items()):
+        add("")
+        add("**`%s` re-measured** %s (%.0f s) at collection commit %s (`bench/run --update --only ...`); load "
+            "average before and after %s -> %s. The rest of the page is from the run above." % (
+                part, info["started_utc"], info["duration_s"], info["collection_commit"], info["load_before"],
+                info["load_after"]))
     add("")
     add("Every figure is a median over several runs, with min-max in parentheses; every ratio compares runs "
         "of the same `bench/run`, on the same hosts, interleaved. How to run it and what each number means: "
@@ -370,6 +376,7 @@ HOW_TO = """\
 ```sh
 bench/run                 # the full measurement: docs/benchmarks.json, .md and .png (30-40 minutes on 2 cores)
 bench/run --quick         # smoke test: fleet sizes 1 and 2, one repetition, into ~/.cache/debugready/bench-quick/
+bench/run --update --only target   # re-measure one part into docs/benchmarks.json (the page names its commit and load)
 bench/report docs/benchmarks.json     # regenerate the page and the plot without measuring again
 bench/run --reps 5 --fleet-reps 5 --large 25 --large-reps 3 --sizes 1,10,25,50 --forks 10   # the defaults
 ```
