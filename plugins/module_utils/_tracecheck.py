@@ -187,71 +187,19 @@ def sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing
     model, nopasswd = sudo_model(policy, account, None if runas == "root" else runas_account, tool_path,
                                  command[1:], hostname)
     info = {"model": model}
-    if nnp:
-        return _sudo_result("sudo_not_permitted", "sudo refuses to run under no_new_privs, which this session has.",
-                            "Trace from a session without no_new_privs (e.g. a normal login), or use a "
-                            "file-capability tool."), info
-    rc, out, err = run(sudo_check_argv(sudo_path, account, runas_account, tool_path, pid))
-    info.update({"rc": rc, "permitted": rc == 0})
-    if model is not None:
-        info["model_agrees"] = None if not model["certain"] else model["allowed"] == (rc == 0)
-    if rc != 0:
-        return _sudo_result("sudo_not_permitted", explain_sudo_refusal(account, runas, tool_path, grants, skipped,
-                                                                       model),
-                            "Grant it to a group the user is in, time-boxed: debugready.ptrace.sudoers_grant "
-                            "(principals: ['%%debug'], commands: [%s], not_after: 8h). %s" % (
-                                tool_path, _verdict.ROOT_EQUIVALENT) if runas == "root" else
-                            "Grant it as %s (runas) to a group the user is in, with debugready.ptrace.sudoers_grant."
-                            % runas, sudo_check={"rc": rc, "stdout": out, "stderr": err}), info
-    if nopasswd is None:
-        nopasswd = _attach.listing_nopasswd(listing or "", tool_path, runas)
-    info["nopasswd"] = nopasswd
-    if nopasswd is False and not interactive:
-        return _sudo_result("sudo_password_required",
-                            "sudoers lets %s run %s as %s, but only with a password, and non-interactive use was "
-                            "asked for." % (account["name"], tool_path, runas),
-                            "Add NOPASSWD to the grant, or run it interactively (sudo_interactive: true)."), info
-    return None, info
-
-
-def _sudo_result(reason, explanation, remediation, **extra):
-    result = {"allowed": False, "reason": reason, "errno": None, "explanation": explanation,
-              "remediation": remediation, "certain": True}
-    result.update(extra)
-    return result
-
-
-def explain_sudo_refusal(account, runas, tool_path, grants, skipped, model=None):
-    """Why sudo said no: the rule that took it back when the model knows it, else what the grants show."""
-    mine = _accounts.principals(account)
-    tool = os.path.basename(tool_path)
-    reasons = []
-    if (model or {}).get("sudo_fails"):
-        reasons.append(model["sudo_fails"])
-    rule = (model or {}).get("rule")
-    if model and model.get("certain") and model.get("allowed") is False and rule and rule.get("negated"):
-        where = "%s line %s" % (rule["source"], rule["line"]) if rule.get("line") else rule["source"]
-        reasons.append("the rule in %s takes it back (%s)" % (where, rule["command"]))
-    relevant = [g for g in grants if g["principal"] in mine and tool in g["tools"]
-                and account["name"] not in g.get("excluded", [])]
-    for grant in relevant if not reasons else []:
-        where = "%s:%s" % (grant["source"], grant["line"]) if grant.get("line") else grant["source"]
-        if grant.get("expired"):
-            reasons.append("the grant to %s at %s expired at %s" % (grant["principal"], where, grant["not_after_utc"]))
-        elif runas not in grant["runas"] and "ALL" not in grant["runas"]:
-            reasons.append("the grant to %s at %s allows running it as %s only" % (
-                grant["principal"], where, ",".join(grant["runas"])))
-        elif grant.get("commands") and all(" " in c for c in grant["commands"]):
-            reasons.append("the grant to %s at %s restricts the arguments (%s)" % (
-                grant["principal"], where, "; ".join(grant["commands"])))
-    if not reasons:
-        reasons.append("no sudoers rule lets %s (or a group it is in: %s) run %s as %s" % (
-            account["name"], ", ".join(account["groups"]) or "none", tool_path, runas))
-    text = "sudo says no: " + "; ".join(reasons) + "."
-    ignored = [s["path"] for s in skipped if s["reason"] not in ("not_regular_file",)]
-    if ignored:
-        text += " sudo ignores %s." % ", ".join(ignored)
-    return text
+    rc = out = err = None
+    if not nnp:  # sudo refuses to run at all under no_new_privs: nothing to ask
+        rc, out, err = run(sudo_check_argv(sudo_path, account, runas_account, tool_path, pid))
+        info.update({"rc": rc, "permitted": rc == 0})
+        if model is not None:
+            info["model_agrees"] = None if not model["certain"] else model["allowed"] == (rc == 0)
+        if rc == 0:
+            if nopasswd is None:
+                nopasswd = _attach.listing_nopasswd(listing or "", tool_path, runas)
+            info["nopasswd"] = nopasswd
+    answer = _verdict.SudoAnswer(account=account, runas=runas, tool_path=tool_path, no_new_privs=bool(nnp), rc=rc,
+                                 stdout=out, stderr=err, nopasswd=nopasswd, interactive=bool(interactive))
+    return _verdict.decide_sudo(answer, grants, skipped, model), info
 
 
 def apache_summary(targets, root="/", comms=None):

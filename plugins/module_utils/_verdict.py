@@ -12,7 +12,10 @@ codes of the decision table. Every row is a unit test.
 
 from __future__ import annotations
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _caps
+import collections
+import os
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _accounts, _caps
 
 PTRACE_BIT = 1 << _caps.CAP_SYS_PTRACE
 
@@ -95,8 +98,8 @@ def _ids_match(tracer, target):
     return all(u == tracer.uid for u in uids[:3]) and all(g == tracer.gid for g in gids[:3])
 
 
-def _result(reason, explanation, remediation, allowed=False, certain=True):
-    return {
+def _result(reason, explanation, remediation, allowed=False, certain=True, **extra):
+    result = {
         "allowed": allowed,
         "reason": reason,
         "errno": ERRNO.get(reason, "EPERM"),
@@ -104,6 +107,8 @@ def _result(reason, explanation, remediation, allowed=False, certain=True):
         "remediation": remediation,
         "certain": certain,
     }
+    result.update(extra)
+    return result
 
 
 def decide(tracer, target, host):
@@ -245,3 +250,69 @@ def _remedy_not_dumpable(target, host):
         return text + " " + ROOT_EQUIVALENT
     return ("Make it dumpable (prctl(PR_SET_DUMPABLE, 1) in the program, or fs.suid_dumpable=1 before it starts), "
             "or trace it as root through sudo. " + ROOT_EQUIVALENT)
+
+
+# --- sudo: the step before the kernel's checks when the tool runs through sudo ----------------------
+
+# What sudo answered for one probe command: `rc`, `stdout`, `stderr` of `sudo -n -l -U user CMD` (None when
+# sudo was not asked: under no_new_privs it refuses to run at all), `nopasswd` from the model or the listing.
+SudoAnswer = collections.namedtuple("SudoAnswer", (
+    "account", "runas", "tool_path", "no_new_privs", "rc", "stdout", "stderr", "nopasswd", "interactive"))
+
+
+def decide_sudo(answer, grants, skipped, model=None):
+    """The sudo_* refusal for this answer, or None when sudo runs the command (the kernel decides next)."""
+    if answer.no_new_privs:
+        return _result("sudo_not_permitted", "sudo refuses to run under no_new_privs, which this session has.",
+                       "Trace from a session without no_new_privs (e.g. a normal login), or use a "
+                       "file-capability tool.")
+    if answer.rc != 0:
+        if answer.runas == "root":
+            remedy = ("Grant it to a group the user is in, time-boxed: debugready.ptrace.sudoers_grant "
+                      "(principals: ['%%debug'], commands: [%s], not_after: 8h). %s" % (
+                          answer.tool_path, ROOT_EQUIVALENT))
+        else:
+            remedy = ("Grant it as %s (runas) to a group the user is in, with debugready.ptrace.sudoers_grant."
+                      % answer.runas)
+        return _result("sudo_not_permitted",
+                       explain_sudo_refusal(answer.account, answer.runas, answer.tool_path, grants, skipped, model),
+                       remedy, sudo_check={"rc": answer.rc, "stdout": answer.stdout, "stderr": answer.stderr})
+    if answer.nopasswd is False and not answer.interactive:
+        return _result("sudo_password_required",
+                       "sudoers lets %s run %s as %s, but only with a password, and non-interactive use was "
+                       "asked for." % (answer.account["name"], answer.tool_path, answer.runas),
+                       "Add NOPASSWD to the grant, or run it interactively (sudo_interactive: true).")
+    return None
+
+
+def explain_sudo_refusal(account, runas, tool_path, grants, skipped, model=None):
+    """Why sudo said no: the rule that took it back when the model knows it, else what the grants show."""
+    mine = _accounts.principals(account)
+    tool = os.path.basename(tool_path)
+    reasons = []
+    if (model or {}).get("sudo_fails"):
+        reasons.append(model["sudo_fails"])
+    rule = (model or {}).get("rule")
+    if model and model.get("certain") and model.get("allowed") is False and rule and rule.get("negated"):
+        where = "%s line %s" % (rule["source"], rule["line"]) if rule.get("line") else rule["source"]
+        reasons.append("the rule in %s takes it back (%s)" % (where, rule["command"]))
+    relevant = [g for g in grants if g["principal"] in mine and tool in g["tools"]
+                and account["name"] not in g.get("excluded", [])]
+    for grant in relevant if not reasons else []:
+        where = "%s:%s" % (grant["source"], grant["line"]) if grant.get("line") else grant["source"]
+        if grant.get("expired"):
+            reasons.append("the grant to %s at %s expired at %s" % (grant["principal"], where, grant["not_after_utc"]))
+        elif runas not in grant["runas"] and "ALL" not in grant["runas"]:
+            reasons.append("the grant to %s at %s allows running it as %s only" % (
+                grant["principal"], where, ",".join(grant["runas"])))
+        elif grant.get("commands") and all(" " in c for c in grant["commands"]):
+            reasons.append("the grant to %s at %s restricts the arguments (%s)" % (
+                grant["principal"], where, "; ".join(grant["commands"])))
+    if not reasons:
+        reasons.append("no sudoers rule lets %s (or a group it is in: %s) run %s as %s" % (
+            account["name"], ", ".join(account["groups"]) or "none", tool_path, runas))
+    text = "sudo says no: " + "; ".join(reasons) + "."
+    ignored = [s["path"] for s in skipped if s["reason"] not in ("not_regular_file",)]
+    if ignored:
+        text += " sudo ignores %s." % ", ".join(ignored)
+    return text

@@ -94,18 +94,3 @@ def test_probe_tool_leads_its_own_session_and_gets_the_sigint():
 def test_interpret_strace(rc, err, attached, errno):
     result = _attach.interpret_strace(rc, "", err, 812)
     assert (result["attached"], result["errno"]) == (attached, errno)
-
-
-def test_explain_sudo_refusal_names_the_grant():
-    alice = {"name": "alice", "uid": 1000, "gid": 1000, "groups": ["alice", "debug"]}
-    grants = [{"principal": "%debug", "tools": ["strace"], "expired": True, "not_after_utc": "2020-01-01T00:00:00Z",
-               "runas": ["root"], "source": "/etc/sudoers.d/debug", "line": 1, "commands": ["/usr/bin/strace"]},
-              {"principal": "alice", "tools": ["strace"], "expired": False, "runas": ["www-data"],
-               "source": "/etc/sudoers.d/web", "line": 2, "commands": ["/usr/bin/strace"]}]
-    text = _tracecheck.explain_sudo_refusal(alice, "root", "/usr/bin/strace", grants,
-                                            [{"path": "/etc/sudoers.d/x.conf", "reason": "name_contains_dot"}])
-    assert "expired at 2020-01-01T00:00:00Z" in text
-    assert "as www-data only" in text
-    assert "sudo ignores /etc/sudoers.d/x.conf" in text
-    text = _tracecheck.explain_sudo_refusal(alice, "root", "/usr/bin/gdb", grants, [])
-    assert "no sudoers rule lets alice (or a group it is in: alice, debug) run /usr/bin/gdb as root" in text

@@ -10,7 +10,7 @@ import datetime
 import pytest
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _attach, _hoststate, _sudoers, _sudoers_match, _sudoers_write, _tracecheck,
+    _attach, _hoststate, _sudoers, _sudoers_match, _sudoers_write, _verdict,
 )
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
@@ -295,5 +295,5 @@ def test_a_probe_refused_for_a_password_by_sudo_rs():
 def test_a_refusal_explains_that_sudo_rs_fails_on_the_tree():
     model = {"allowed": False, "certain": True, "rule": None,
              "sudo_fails": "/etc/sudoers.d/t line 2 names a %:group: sudo-rs 0.2.5 panics on it"}
-    text = _tracecheck.explain_sudo_refusal(ALICE, "root", "/usr/bin/strace", [], [], model)
+    text = _verdict.explain_sudo_refusal(ALICE, "root", "/usr/bin/strace", [], [], model)
     assert text.startswith("sudo says no: /etc/sudoers.d/t line 2 names a %:group: sudo-rs 0.2.5 panics")

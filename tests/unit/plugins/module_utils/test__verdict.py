@@ -400,3 +400,69 @@ def test_tracer_caps_for_defaults_mean_a_plain_exec():
     assert _verdict.tracer_caps_for("filecap", False, 0, FULL, chown_ptrace) == (1 | PTRACE, 1 | PTRACE, False, None)
     assert _verdict.tracer_caps_for("filecap", False, 0, FULL, chown_ptrace, no_new_privs=True) == (
         0, 0, False, "filecap_not_applied_nnp")
+
+
+# --- sudo: decide_sudo and its texts ---------------------------------------------------------------
+
+SUDO_USER = {"name": "alice", "uid": 1000, "gid": 1000, "groups": ["alice", "debug"]}
+
+
+def sudo_answer(**changes):
+    fields = dict(account=SUDO_USER, runas="root", tool_path="/usr/bin/strace", no_new_privs=False, rc=0, stdout="",
+                  stderr="", nopasswd=True, interactive=False)
+    fields.update(changes)
+    return _verdict.SudoAnswer(**fields)
+
+
+def test_sudo_runs_the_command_and_the_kernel_decides_next():
+    assert _verdict.decide_sudo(sudo_answer(), [], []) is None
+    # A password rule is fine when the user may type it.
+    assert _verdict.decide_sudo(sudo_answer(nopasswd=False, interactive=True), [], []) is None
+    # The listing did not say: not a refusal.
+    assert _verdict.decide_sudo(sudo_answer(nopasswd=None), [], []) is None
+
+
+def test_sudo_under_no_new_privs_refuses_before_any_rule():
+    verdict = _verdict.decide_sudo(sudo_answer(no_new_privs=True, rc=None), [], [])
+    assert (verdict["reason"], verdict["allowed"], verdict["errno"], verdict["certain"]) == (
+        "sudo_not_permitted", False, None, True)
+    assert verdict["explanation"] == "sudo refuses to run under no_new_privs, which this session has."
+    assert "sudo_check" not in verdict
+
+
+def test_sudo_says_no_with_its_output_and_a_group_scoped_remedy():
+    verdict = _verdict.decide_sudo(sudo_answer(rc=1, stderr="Sorry, user alice may not run sudo\n", nopasswd=None),
+                                   [], [])
+    assert verdict["reason"] == "sudo_not_permitted" and verdict["errno"] is None
+    assert verdict["sudo_check"] == {"rc": 1, "stdout": "", "stderr": "Sorry, user alice may not run sudo\n"}
+    assert verdict["explanation"] == ("sudo says no: no sudoers rule lets alice (or a group it is in: alice, debug) "
+                                      "run /usr/bin/strace as root.")
+    assert verdict["remediation"].startswith("Grant it to a group the user is in, time-boxed: "
+                                             "debugready.ptrace.sudoers_grant (principals: ['%debug'], commands: "
+                                             "[/usr/bin/strace], not_after: 8h). ")
+    assert verdict["remediation"].endswith(_verdict.ROOT_EQUIVALENT)
+    other = _verdict.decide_sudo(sudo_answer(rc=1, runas="www-data"), [], [])
+    assert other["remediation"] == ("Grant it as www-data (runas) to a group the user is in, with "
+                                    "debugready.ptrace.sudoers_grant.")
+
+
+def test_sudo_password_rule_without_interactive_use():
+    verdict = _verdict.decide_sudo(sudo_answer(nopasswd=False), [], [])
+    assert verdict["reason"] == "sudo_password_required" and verdict["allowed"] is False
+    assert verdict["explanation"] == ("sudoers lets alice run /usr/bin/strace as root, but only with a password, "
+                                      "and non-interactive use was asked for.")
+
+
+def test_explain_sudo_refusal_names_the_grant():
+    alice = {"name": "alice", "uid": 1000, "gid": 1000, "groups": ["alice", "debug"]}
+    grants = [{"principal": "%debug", "tools": ["strace"], "expired": True, "not_after_utc": "2020-01-01T00:00:00Z",
+               "runas": ["root"], "source": "/etc/sudoers.d/debug", "line": 1, "commands": ["/usr/bin/strace"]},
+              {"principal": "alice", "tools": ["strace"], "expired": False, "runas": ["www-data"],
+               "source": "/etc/sudoers.d/web", "line": 2, "commands": ["/usr/bin/strace"]}]
+    text = _verdict.explain_sudo_refusal(alice, "root", "/usr/bin/strace", grants,
+                                         [{"path": "/etc/sudoers.d/x.conf", "reason": "name_contains_dot"}])
+    assert "expired at 2020-01-01T00:00:00Z" in text
+    assert "as www-data only" in text
+    assert "sudo ignores /etc/sudoers.d/x.conf" in text
+    text = _verdict.explain_sudo_refusal(alice, "root", "/usr/bin/gdb", grants, [])
+    assert "no sudoers rule lets alice (or a group it is in: alice, debug) run /usr/bin/gdb as root" in text
