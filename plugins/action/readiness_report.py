@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _OCTAL = re.compile(r"^(0o)?[0-7]{1,4}\Z")  # int(x, 8) alone also takes '٣', ' 644' and '6_44'
@@ -22,21 +23,6 @@ _OCTAL = re.compile(r"^(0o)?[0-7]{1,4}\Z")  # int(x, 8) alone also takes '٣', '
 
 class ReportInputError(Exception):
     """Arguments that cannot be written: nothing is written."""
-
-
-def _write_atomic(path, data, mode):
-    handle, temp = tempfile.mkstemp(prefix=".report-", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except OSError:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 def write_files(dest, files, mode_text, check_mode=False):
@@ -63,7 +49,9 @@ def write_files(dest, files, mode_text, check_mode=False):
     if written and not check_mode:
         os.makedirs(dest, mode=0o755, exist_ok=True)
         for path in written:
-            _write_atomic(path, wanted[path], mode)
+            # The collection's one atomic writer, as the controller user: temp file in `dest`, mode set on it,
+            # fsync, rename; a `dest` others could write is refused.
+            _fileio.write_atomic(path, wanted[path], mode, os.geteuid(), os.getegid())
     return written
 
 
@@ -91,7 +79,7 @@ class ActionModule(ActionBase):
         ))
         try:
             written = write_files(args["dest"], args["files"], args["mode"], self._task.check_mode)
-        except ReportInputError as exc:
+        except (ReportInputError, _fileio.FileWriteError) as exc:
             raise AnsibleActionFail(str(exc))
         except OSError as exc:
             raise AnsibleActionFail("cannot write the report in %s: %s" % (args["dest"], exc.strerror or exc))

@@ -23,7 +23,20 @@ def test_writes_only_what_changed(tmp_path):
     assert os.stat(dest + "/report.md").st_ino == before  # untouched
     with open(dest + "/report.json") as handle:
         assert handle.read() == "[]\n"
-    assert [n for n in os.listdir(dest) if n.startswith(".report-")] == []  # no temp file left
+    assert sorted(os.listdir(dest)) == ["report.json", "report.md"]  # no temp file left
+    st = os.stat(dest + "/report.json")
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (os.geteuid(), os.getegid(), 0o640)
+
+
+def test_a_directory_others_can_change_is_refused_and_nothing_is_written(tmp_path):
+    # Whoever can write the directory could swap the report after it is written: the one atomic writer of the
+    # collection (_fileio) refuses it, for the controller's report as for the host's files.
+    dest = tmp_path / "shared"
+    dest.mkdir()
+    os.chmod(dest, 0o777)
+    with pytest.raises(readiness_report._fileio.UntrustedPathError, match="writable by group and others"):
+        readiness_report.write_files(str(dest), {"report.md": "# r\n"}, "0644")
+    assert os.listdir(dest) == []
 
 
 def test_check_mode_writes_nothing(tmp_path):
