@@ -7,26 +7,9 @@
 
 from __future__ import annotations
 
-SEVERITIES = ("high", "medium", "low", "info")
+from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers
 
-_SKIP_TEXT = {
-    "name_contains_dot": "its name contains '.'",
-    "name_ends_with_tilde": "its name ends in '~'",
-    "not_regular_file": "it is not a regular file",
-    "unsafe_owner": "it is not owned by root",
-    "world_writable": "it is world-writable",
-    "group_writable": "it is writable by a group other than root",
-    "include_loop": "it includes itself (include loop)",
-    "include_too_deep": "includes nest too deeply",
-    "missing": "it does not exist",
-    "unreadable": "it cannot be read",
-    "directory_unsafe_owner": "the directory is not owned by root",
-    "directory_world_writable": "the directory is world-writable",
-    "directory_group_writable": "the directory is writable by a group other than root",
-    "not_a_directory": "it is not a directory",
-}
-_UNSAFE = ("unsafe_owner", "world_writable", "group_writable")
-_UNSAFE_DIR = ("directory_unsafe_owner", "directory_world_writable", "directory_group_writable")
+SEVERITIES = ("high", "medium", "low", "info")
 
 
 def _at(path, line):
@@ -51,7 +34,7 @@ def evaluate(facts):
     found.extend(_container(facts.get("container")))
     found.extend(_lsm(facts.get("lsm")))
     found.extend(_capabilities(facts.get("capabilities")))
-    found.extend(_sudoers(facts.get("sudoers")))
+    found.extend(_sudoers_findings(facts.get("sudoers")))
     return sorted(found, key=lambda f: SEVERITIES.index(f["severity"]))
 
 
@@ -139,7 +122,7 @@ def _capabilities(capabilities):
     return out
 
 
-def _sudoers(sudoers):
+def _sudoers_findings(sudoers):
     if not sudoers:
         return []
     out = []
@@ -160,20 +143,20 @@ def _sudoers(sudoers):
             "Check the line with 'visudo -c'.", path=error["path"]))
     for skipped in sudoers.get("skipped", []):
         reason = skipped["reason"]
-        text = _SKIP_TEXT.get(reason, reason)
+        text = _sudoers.SKIP_REASONS.get(reason, reason)
         if reason == "missing" and skipped.get("included_from") is None:
             out.append(finding(
                 "sudoers_file_unsafe", "high",
                 "sudo is installed but %s does not exist: sudo refuses to run at all." % skipped["path"],
                 "Reinstall sudo's configuration (e.g. apt-get install --reinstall sudo) or restore the file.",
                 path=skipped["path"]))
-        elif reason in _UNSAFE and skipped["path"] == "/etc/sudoers":
+        elif reason in _sudoers.UNSAFE_REASONS and skipped["path"] == "/etc/sudoers":
             out.append(finding(
                 "sudoers_file_unsafe", "high",
                 "sudo refuses to run at all because /etc/sudoers %s." % text[3:],
                 "As root (pkexec or a root shell): chown root:root /etc/sudoers && chmod 0440 /etc/sudoers.",
                 path=skipped["path"]))
-        elif reason in _UNSAFE:
+        elif reason in _sudoers.UNSAFE_REASONS:
             out.append(finding(
                 "sudoers_file_unsafe", "high",
                 "sudo ignores %s, with a warning on every run, because %s: its rules are not in force, and "
@@ -186,7 +169,7 @@ def _sudoers(sudoers):
                 "sudo silently ignores %s because %s: none of its rules are in force." % (skipped["path"], text),
                 "Rename it to a name without '.' or a trailing '~', or delete it if it is a leftover.",
                 path=skipped["path"]))
-        elif reason in _UNSAFE_DIR:
+        elif reason in _sudoers.UNSAFE_DIR_REASONS:
             out.append(finding(
                 "sudoers_file_unsafe", "high",
                 "sudo ignores every file in %s, with a warning on every run, because %s: none of their rules "

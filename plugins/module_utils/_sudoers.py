@@ -105,6 +105,30 @@ class SudoersSyntaxError(SudoersError):
     """A value this model cannot read."""
 
 
+# Why the reader skips a file or directory sudo would skip (the code in `skipped[].reason`), and the words
+# findings use for it ("... because <text>").
+SKIP_REASONS = {
+    "name_contains_dot": "its name contains '.'",
+    "name_ends_with_tilde": "its name ends in '~'",
+    "not_regular_file": "it is not a regular file",
+    "unsafe_owner": "it is not owned by root",
+    "world_writable": "it is world-writable",
+    "group_writable": "it is writable by a group other than root",
+    "include_loop": "it includes itself (include loop)",
+    "include_too_deep": "includes nest too deeply",
+    "missing": "it does not exist",
+    "unreadable": "it cannot be read",
+    "not_utf8": "it is not valid UTF-8",
+    "include_rejected_by_sudo_rs": "sudo-rs rejects this include",
+    "directory_unsafe_owner": "the directory is not owned by root",
+    "directory_world_writable": "the directory is world-writable",
+    "directory_group_writable": "the directory is writable by a group other than root",
+    "not_a_directory": "it is not a directory",
+}
+UNSAFE_REASONS = ("unsafe_owner", "world_writable", "group_writable")
+UNSAFE_DIR_REASONS = tuple("directory_" + r for r in UNSAFE_REASONS)
+
+
 # --- files -----------------------------------------------------------------------------
 
 def skip_reason_for_name(name):
