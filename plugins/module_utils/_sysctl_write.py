@@ -310,8 +310,24 @@ class Plan(object):
         return self.runtime_change or bool(self.pending)
 
     def result(self):
-        return dict(changed=self.changed, before=self.before, after=self.after, target=self.target, file=self.path,
-                    reboot_required=self.reboot_required)
+        # `file` is the old name of `path` (the converge modules' common key), kept for one release.
+        return dict(changed=self.changed, before=self.before, after=self.after, target=self.target, path=self.path,
+                    file=self.path, reasons=self.reasons(), reboot_required=self.reboot_required)
+
+    def reasons(self):
+        """What would change and why, one entry per change; empty when nothing does."""
+        if self.skip_reason:
+            return []
+        found = []
+        if self.runtime_change:
+            found.append("runtime %s, target %d" % (self.before["runtime"], self.target))
+        writes = sorted(p for p, text in self.pending.items() if text is not None)
+        removals = sorted(p for p, text in self.pending.items() if text is None)
+        if writes:
+            found.append("persisted value needs %s" % ", ".join(writes))
+        if removals:
+            found.append("managed files to remove: %s" % ", ".join(removals))
+        return found
 
     def diff(self):
         """{before, after, before_header, after_header} of the persisted file, or of the files removed; or None."""
@@ -328,15 +344,7 @@ class Plan(object):
         """One line saying what would change, for the policy comparison."""
         if self.skip_reason:
             return "nothing to set on this host: %s" % self.skip_reason
-        problems = []
-        if self.runtime_change:
-            problems.append("runtime %s, target %d" % (self.before["runtime"], self.target))
-        writes = sorted(p for p, text in self.pending.items() if text is not None)
-        removals = sorted(p for p, text in self.pending.items() if text is None)
-        if writes:
-            problems.append("persisted value needs %s" % ", ".join(writes))
-        if removals:
-            problems.append("managed files to remove: %s" % ", ".join(removals))
+        problems = self.reasons()
         if problems:
             return "; ".join(problems)
         if self.target is None:

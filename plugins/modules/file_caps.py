@@ -117,6 +117,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+path:
+  description: The managed file (O(path)); the managed file is RV(path) in every converge module of the collection.
+  returned: always
+  type: str
+  sample: /usr/local/bin/strace-debug
 before:
   description: Capabilities before, getcap-style (empty when none; null when the file did not exist).
   returned: always
@@ -168,8 +173,8 @@ def main():
     for warning in decided.warnings:
         module.warn(warning)
     before, after = decided.before, decided.after
-    result = dict(changed=decided.changed, before=before["caps"] if before["exists"] else None, after=after["caps"],
-                  copied="copy" in decided.actions, reasons=decided.reasons)
+    result = dict(changed=decided.changed, path=path, before=before["caps"] if before["exists"] else None,
+                  after=after["caps"], copied="copy" in decided.actions, reasons=decided.reasons)
     if params["source"] is not None:
         result["sha256"] = after["sha256"]
     if module._diff:

@@ -139,11 +139,24 @@ target:
   returned: always
   type: int
   sample: 1
-file:
-  description: The persisted file (null when O(apply=runtime) or skipped).
+path:
+  description:
+    - The persisted file (null when O(apply=runtime) or skipped). The managed file is RV(path) in every converge
+      module of the collection.
   returned: always
   type: str
   sample: /etc/sysctl.d/99-debugready-ptrace-scope.conf
+file:
+  description: The old name of RV(path), with the same value; kept for one release, removed in 1.0.0.
+  returned: always
+  type: str
+  sample: /etc/sysctl.d/99-debugready-ptrace-scope.conf
+reasons:
+  description: What changed (or would change in check mode), one entry per change; empty when nothing does.
+  returned: always
+  type: list
+  elements: str
+  sample: ["runtime 0, target 1", "persisted value needs /etc/sysctl.d/99-debugready-ptrace-scope.conf"]
 reboot_required:
   description: The persisted value differs from what the runtime could be set to (Yama locked at 3).
   returned: always

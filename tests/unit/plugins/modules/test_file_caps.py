@@ -98,6 +98,7 @@ def test_missing_file_without_source(capsys, tmp_path):
 def test_check_mode_with_a_missing_group_warns_and_predicts(capsys, layout):
     result = run_module(capsys, args_of(layout, group="no-such-group-xyz"), check=True)
     assert result["changed"] is True and result["copied"] is True
+    assert result["path"] == args_of(layout)["path"]  # the managed file, as in every converge module
     # (The warning itself goes to the controller's display once a controller module was imported in this
     # process, so its text is tested on the plan in test__caps_write.)
     assert os.listdir(layout["dir"]) == []

@@ -106,7 +106,12 @@ def test_check_apply_again(host, capsys):
     assert applied["changed"] is True and runtime(host) == "1"
     assert read(host, DEFAULT) == _sysctl_write.render(KEY, 1).encode()
     assert applied["after"]["boot"]["systemd_sysctl"] == {"value": "1", "source": DEFAULT}
-    assert run(capsys, {"value": 1})["changed"] is False
+    again = run(capsys, {"value": 1})
+    assert again["changed"] is False and again["reasons"] == []
+    # `path` is the managed file in every converge module; `file`, its old name, stays for one release.
+    assert check["path"] == check["file"] == DEFAULT
+    assert check["reasons"] == ["runtime %s, target 1" % check["before"]["runtime"],
+                                "persisted value needs %s" % DEFAULT]
 
 
 def test_file_with_double_slash_is_the_same_file_on_every_run(host, capsys):
