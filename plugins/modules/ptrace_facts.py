@@ -21,7 +21,9 @@ description:
   - Adds C(findings), the problems a reviewer would flag, each with the change that fixes it.
   - Reads C(/proc), C(/sys) and files directly; file capabilities are decoded natively from the
     C(security.capability) extended attribute (no libcap tools needed). The only commands run are
-    C(visudo -c), C(sudo -V) and the tools' version options.
+    C(cvtsudoers) (sudo's own parser, on a private copy of the tree), C(visudo -c), C(sudo -V), the tools'
+    version options and, for O(trace), C(sudo -l) and the probe. Independent commands run at the same time
+    (in worker threads), so the slowest one (often C(gdb --version)) overlaps the rest.
   - Returns only RV(ansible_facts.ptrace) and never changes the host.
 author:
   - debugready.ptrace maintainers (@debugready)
