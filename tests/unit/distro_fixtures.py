@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import collections
 
+from ansible_collections.debugready.ptrace.plugins.module_utils import _accounts
+
 PwEntry = collections.namedtuple("PwEntry", "pw_name pw_passwd pw_uid pw_gid pw_gecos pw_dir pw_shell")
 GrEntry = collections.namedtuple("GrEntry", "gr_name gr_passwd gr_gid gr_mem")
 
@@ -52,6 +54,7 @@ MODELS = {
     },
 }
 MODELS["ubuntu2404"] = dict(MODELS["debian12"])
+NAMES = sorted(MODELS)
 
 # /etc/os-release as each release ships it (the lines that matter), and the family ansible gives it.
 OS_RELEASE = {
@@ -129,3 +132,10 @@ class Accounts(object):
         grp_like.getgrall = lambda: list(self.groups)
         monkeypatch.setattr(module, "pwd", pwd_like)
         monkeypatch.setattr(module, "grp", grp_like)
+
+
+def host(tree, monkeypatch, name, coredump_directory=None):
+    """build(), with _accounts answering from the model's /etc/passwd and /etc/group."""
+    model = build(tree, name, coredump_directory)
+    Accounts(tree).install(monkeypatch, _accounts)
+    return model

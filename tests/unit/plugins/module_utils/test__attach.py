@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""sudo listings, probe commands and their interpretation (outputs as measured on Debian 12)."""
+"""sudo listings, the strace probe and its interpretation (outputs as measured on Debian 12)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _attach, _tracecheck
+from ansible_collections.debugready.ptrace.plugins.module_utils import _attach
 
 LISTING = """\
 Matching Defaults entries for alice on web1:
@@ -55,17 +55,6 @@ def test_sudo_check_argv():
         "/usr/bin/sudo", "-n", "-l", "-U", "alice", "/usr/bin/strace", "-p", "1"]
     assert _attach.sudo_check_argv("/usr/bin/sudo", "alice", ["/usr/bin/strace"], "www-data")[5:7] == [
         "-u", "www-data"]
-
-
-def test_probe_commands():
-    alice = {"uid": 1000, "gid": 1000}
-    root = {"uid": 0, "gid": 0}
-    assert _tracecheck.probe_command("direct", "/usr/bin/strace", 812, root, "root", 2) == [
-        "timeout", "-s", "INT", "-k", "5", "2", "setsid", "/usr/bin/strace", "-p", "812", "-e", "trace=none", "-o",
-        "/dev/null"]
-    argv = _tracecheck.probe_command("sudo", "/usr/bin/strace", 812, alice, "www-data", 2, "/usr/bin/sudo")
-    assert argv[:5] == ["setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--"]
-    assert argv[12:17] == ["/usr/bin/sudo", "-n", "-u", "www-data", "/usr/bin/strace"]
 
 
 @pytest.mark.skipif(not all(shutil.which(t) for t in ("timeout", "setsid")), reason="needs coreutils timeout and setsid")

@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 """sudo-rs: which sudo the host runs, the tree read as sudo-rs 0.2.5 reads it (measured differences,
-docs/verified-semantics.md "sudo-rs"), and sudoers_grant's refusals of what sudo-rs cannot enforce."""
+docs/verified-semantics.md "sudo-rs"), and sudoers_grant's refusals of what sudo-rs cannot enforce.
+
+A cross-module dialect suite, the one exception to one test file per module_utils file: it follows the sudo-rs
+dialect through _hoststate, _sudoers, _sudoers_match, _sudoers_write, _verdict and _attach on the same fixtures,
+so that every measured sudo-rs difference is pinned in one place next to its neighbours."""
 
 from __future__ import annotations
 

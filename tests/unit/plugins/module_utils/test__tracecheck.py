@@ -1,13 +1,19 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""trace_check's orchestration (_tracecheck.check) on this host's /proc, with sudo's answers faked."""
+"""trace_check's orchestration (_tracecheck): the probe command, the targets and Apache summary on host trees
+modelled on each family (tests/unit/distro_fixtures.py), and check() on this host's /proc with sudo's answers faked."""
 
 from __future__ import annotations
 
 import os
 import threading
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _tracecheck
+import pytest
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _accounts, _tracecheck
+
+from distro_fixtures import MASTER, NAMES, OTHER, WORKERS, host
+
 
 SNAPSHOT = {
     "yama": {"scope": 1, "present": True},
@@ -44,3 +50,41 @@ def test_sudo_questions_are_asked_at_once_and_answered_per_process(monkeypatch):
     assert sorted(started) == sorted(questions + [["/usr/bin/sudo", "-l", "-U", "root"]])
     answers = dict((t["pid"], (t["sudo"]["permitted"], t["reason"])) for t in result["targets"])
     assert answers[1][0] is True and answers[os.getpid()] == (False, "sudo_not_permitted")
+
+
+def test_probe_commands():
+    alice = {"uid": 1000, "gid": 1000}
+    root = {"uid": 0, "gid": 0}
+    assert _tracecheck.probe_command("direct", "/usr/bin/strace", 812, root, "root", 2) == [
+        "timeout", "-s", "INT", "-k", "5", "2", "setsid", "/usr/bin/strace", "-p", "812", "-e", "trace=none", "-o",
+        "/dev/null"]
+    argv = _tracecheck.probe_command("sudo", "/usr/bin/strace", 812, alice, "www-data", 2, "/usr/bin/sudo")
+    assert argv[:5] == ["setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--"]
+    assert argv[12:17] == ["/usr/bin/sudo", "-n", "-u", "www-data", "/usr/bin/strace"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_workers_of_the_familys_apache_user_are_the_targets(tree, monkeypatch, name):
+    model = host(tree, monkeypatch, name)
+    pairs = _tracecheck.resolve_targets(process=model["comm"], process_user=model["user"], root=str(tree))
+    assert [pair[0] for pair in pairs] == list(WORKERS)   # not the root master, not the user's shell
+    assert set(pair[1]["user"] for pair in pairs) == {model["user"]}
+    assert all(pair[1]["apache"] for pair in pairs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_master_and_workers_are_told_apart(tree, monkeypatch, name):
+    model = host(tree, monkeypatch, name)
+    pids = [MASTER] + list(WORKERS) + [OTHER]
+    targets = [pair[1] for pair in _tracecheck.resolve_targets(pids=pids, root=str(tree))]
+    summary = _tracecheck.apache_summary(targets, str(tree))
+    assert (summary["master_pids"], summary["worker_pids"], summary["worker_users"]) == \
+        ([MASTER], list(WORKERS), [model["user"]])
+    assert [t.get("role") for t in targets] == ["master", "worker", "worker", "worker", None]
+
+
+def test_another_users_httpd_is_not_a_target(tree, monkeypatch):
+    # On a Red Hat host the Debian default (www-data) names no process: the lookup says so instead of guessing.
+    host(tree, monkeypatch, "rocky9")
+    with pytest.raises(_accounts.AccountError, match="www-data"):
+        _tracecheck.resolve_targets(process="httpd", process_user="www-data", root=str(tree))
