@@ -1,5 +1,6 @@
-"""Every platform: the container is the Debian release it claims, and ptrace_facts (side_effect saved them
-on the converged host) agree with that release's real state: sudo, Yama, tools, capabilities, grants.
+"""Every platform but the sudo-rs one (test_sudo_rs.py): the container is the Debian release it claims, and
+ptrace_facts (side_effect saved them on the converged host) agree with that release's real state: sudo, Yama,
+tools, capabilities, grants.
 
 Expectations are read from the system itself (/proc, getcap, sudo -V, visudo, sudo -l); the release's
 known versions (Debian's packages) pin that each image really is that release.
@@ -15,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"
 from tracing import sudo_permits  # noqa: E402
 from platforms import groups_of, hosts  # noqa: E402
 
-testinfra_hosts = hosts()
+testinfra_hosts = hosts(exclude="sudo_rs")
 
 CAP_SYS_PTRACE = 19
 # Debian's packages of each release: (Python, sudo) version prefixes.

@@ -6,8 +6,10 @@ every test_* function of this module's namespace, so loading them here runs them
 
 import importlib.util
 import os
+import sys
 
-from platforms import hosts
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
+from platforms import hosts  # noqa: E402
 
 testinfra_hosts = hosts("sudo")
 

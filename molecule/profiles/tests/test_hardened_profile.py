@@ -1,10 +1,16 @@
-"""hardened profile: the role's own grants and copies are gone; a foreign grant stays (reported)."""
+"""hardened profile: the role's own grants and copies are gone; a foreign grant stays (reported).
+
+On the platform of group `hardened` (molecule.yml).
+"""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
 from tracing import served, trace_request  # noqa: E402
+from platforms import hosts  # noqa: E402
+
+testinfra_hosts = hosts("hardened")
 
 
 def test_managed_grants_and_copies_removed(host):

@@ -1,8 +1,9 @@
 """sudo profile on a host where sudo is sudo-rs: a member traces real requests through it, the facts say sudo-rs,
-and the grant is the one converge wrote (side_effect.yml's failed runs of the role with a time box or an I/O log
-changed nothing).
+and the grant is the one converge wrote (sudo_rs_refusals.yml's failed runs of the role with a time box or an
+I/O log changed nothing).
 
-Runs against every host of the scenario; skipped on a host whose `sudo -V` does not say sudo-rs.
+On the platforms of group `sudo_rs` (molecule.yml), through testinfra's ansible backend (host.ansible runs
+ptrace_facts there); a platform of that group whose `sudo -V` does not say sudo-rs fails every test.
 """
 
 import os
@@ -12,6 +13,9 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
 from tracing import served, trace_request  # noqa: E402
+from platforms import hosts  # noqa: E402
+
+testinfra_hosts = hosts("sudo_rs", backend="ansible")
 
 GRANT = "/etc/sudoers.d/debugready-sudo"
 
@@ -19,8 +23,7 @@ GRANT = "/etc/sudoers.d/debugready-sudo"
 @pytest.fixture(autouse=True)
 def sudo_rs(host):
     version = host.run("sudo -V")
-    if not (version.stdout + version.stderr).startswith("sudo-rs "):
-        pytest.skip("sudo here is not sudo-rs: %r" % (version.stdout + version.stderr)[:40])
+    assert (version.stdout + version.stderr).startswith("sudo-rs "), (version.stdout + version.stderr)[:40]
     return (version.stdout + version.stderr).split()[1]
 
 

@@ -1,10 +1,16 @@
-"""service profile: alice traces Apache's workers as www-data only; the workers are dumpable."""
+"""service profile: alice traces Apache's workers as www-data only; the workers are dumpable.
+
+On the platform of group `service` (molecule.yml).
+"""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
 from tracing import served, sudo_permits, trace_request, worker_pids  # noqa: E402
+from platforms import hosts  # noqa: E402
+
+testinfra_hosts = hosts("service")
 
 
 def test_member_traces_a_real_request_as_www_data(host):

@@ -1,10 +1,16 @@
-"""no_sys_ptrace: the grant exists, yet nobody can trace: the role was right to say unreachable."""
+"""no_sys_ptrace: the grant exists, yet nobody can trace: the role was right to say unreachable.
+
+On the platform of group `no_sys_ptrace` (molecule.yml).
+"""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
 from tracing import served, sudo_permits, trace_request  # noqa: E402
+from platforms import hosts  # noqa: E402
+
+testinfra_hosts = hosts("no_sys_ptrace")
 
 
 def test_container_lacks_sys_ptrace(host):

@@ -1,10 +1,16 @@
-"""revert: after the service profile and a revert, the host equals what it was before."""
+"""revert: after the service profile and a revert, the host equals what it was before.
+
+On the platform of group `revert` (molecule.yml).
+"""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
 from tracing import served, trace_request, worker_pids  # noqa: E402
+from platforms import hosts  # noqa: E402
+
+testinfra_hosts = hosts("revert")
 
 with open(os.path.join(os.path.dirname(__file__), "..", "state.sh")) as handle:
     STATE = "\n".join(line for line in handle.read().splitlines() if not line.startswith("#"))
