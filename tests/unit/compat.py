@@ -59,3 +59,6 @@ def as_target():
             elif isinstance(kept, list):  # 2.16-2.18
                 stack.enter_context(mock.patch.object(_warnings, name, []))
         yield
+
+
+__all__ = ["as_target", "patch_module_args", "trust_as_template"]
