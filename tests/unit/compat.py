@@ -27,12 +27,22 @@ try:
 except ImportError:
     _ansible_internal = None
 
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
 try:
     from ansible.template import trust_as_template  # 2.19+: data tagging
 except ImportError:
     def trust_as_template(value):
         """Before 2.19 every string is a template: nothing to mark."""
         return value
+
+
+def templar(variables):
+    """A Templar over `variables` as a play has them: before 2.19 `omit` is a play variable, not a template global."""
+    if not hasattr(Templar, "evaluate_expression"):  # < 2.19
+        variables = dict({"omit": "__omit_place_holder__unit_test"}, **variables)
+    return Templar(loader=DataLoader(), variables=variables)
 
 
 @contextlib.contextmanager
@@ -61,4 +71,4 @@ def as_target():
         yield
 
 
-__all__ = ["as_target", "patch_module_args", "trust_as_template"]
+__all__ = ["as_target", "patch_module_args", "templar", "trust_as_template"]
