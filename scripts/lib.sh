@@ -34,6 +34,8 @@ fi
 ln -sfn "$REPO" "$COLLECTION_DIR"
 
 export REPO CACHE VENV COLLECTIONS_ROOT COLLECTION_DIR
+# uv's cache (scripts/setup-core-venv), on the venvs' file system: their files are hard links into it.
+export UV_CACHE_DIR="$CACHE/uv-cache"
 
 # Only our collections dir; collections shipped in the venv (the `ansible` package's
 # containers.podman etc.) are found on sys.path by ansible-core itself.

@@ -16,8 +16,7 @@ import os
 import pytest
 import yaml
 
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from compat import templar, trust_as_template
 
 from distro_fixtures import MODELS, OS_RELEASE
 from test_debug_access_vars import ROLE, trusted
@@ -47,7 +46,7 @@ def render(expression, facts=None, **overrides):
     variables = role_variables(**overrides)
     variables["ansible_facts"] = dict({"ptrace": {"sudoers": {"grants": []}, "policy": {"compliant": False}}},
                                       **(facts or {}))
-    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(expression))
+    return templar(variables).template(trust_as_template(expression))
 
 
 def task_vars(task_file, task_name):

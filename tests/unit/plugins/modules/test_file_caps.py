@@ -13,7 +13,7 @@ import struct
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _acl, _caps, _policy
 from ansible_collections.debugready.ptrace.plugins.modules import file_caps

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 
 from ansible_collections.debugready.ptrace.plugins.modules import ptrace_facts
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from unittest import mock
 
 import pytest
 
-from ansible.module_utils import _internal as ansible_internal
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
+from compat import as_target, patch_module_args
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate, _policy, _sysctl_write
 from ansible_collections.debugready.ptrace.plugins.modules import ptrace_scope
@@ -54,8 +51,7 @@ def run(capsys, args, check=False, diff=False):
     args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     # As on a target: warnings go into the result (other tests may have imported controller code, which sends
     # them to the display), and each run starts without the earlier runs' ones (they are kept per process).
-    with patch_module_args(args), mock.patch.object(ansible_internal, "is_controller", False), \
-            mock.patch.dict(ansible_warnings._global_warnings, clear=True):
+    with patch_module_args(args), as_target():
         with pytest.raises(SystemExit):
             ptrace_scope.main()
     out = capsys.readouterr().out

@@ -19,7 +19,7 @@ import stat
 import pytest
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _policy, _sudoers_write
 from ansible_collections.debugready.ptrace.plugins.modules import sudoers_grant
