@@ -18,7 +18,6 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
-_OCTAL = re.compile(r"^(0o)?[0-7]{1,4}\Z")  # int(x, 8) alone also takes '٣', ' 644' and '6_44'
 
 
 class ReportInputError(Exception):
@@ -29,11 +28,10 @@ def write_files(dest, files, mode_text, check_mode=False):
     """The paths whose content differs, written (unless check_mode) after every input was checked."""
     if not os.path.isabs(dest) or "\x00" in dest:
         raise ReportInputError("dest must be an absolute directory (without NUL bytes), got %r" % dest)
-    if not _OCTAL.match(mode_text):
-        raise ReportInputError("mode must be octal, e.g. '0644', got %r" % mode_text)
-    mode = int(mode_text, 8)
-    if not 0 <= mode <= 0o777:
-        raise ReportInputError("mode %s is out of range (0000-0777)" % mode_text)
+    try:
+        mode = _fileio.parse_mode(mode_text, maximum=0o777)
+    except _fileio.ModeError as exc:
+        raise ReportInputError(str(exc))
     bad = sorted(repr(name) for name in files if not isinstance(name, str) or not _NAME.match(name)
                  or name in (".", ".."))
     if bad:

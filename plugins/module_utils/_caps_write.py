@@ -20,7 +20,6 @@ import errno
 import grp
 import hashlib
 import os
-import re
 import stat
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _acl, _caps, _fileio, _paths, _procs
@@ -49,7 +48,6 @@ def copy_policy_options():
     return options
 
 
-_OCTAL = re.compile(r"^(0o)?[0-7]+\Z")
 _NOT_SUPPORTED = (errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", errno.ENOTSUP))
 
 
@@ -73,20 +71,11 @@ def parse_flags(flags):
 
 
 def parse_mode(value):
-    """A mode as ansible.builtin.file takes it: an int is the numeric mode (YAML's 0750 arrives as 488),
-    a string is octal ('0750', '750', '0o750'). Symbolic modes are not accepted."""
-    if isinstance(value, bool):
-        raise CapsInputError("mode must be octal, e.g. '0750', got %r" % (value,))
-    if isinstance(value, int):
-        mode = value
-    else:
-        text = str(value).strip()
-        if not _OCTAL.match(text):
-            raise CapsInputError("mode must be octal, e.g. '0750', got %r" % (value,))
-        mode = int(text, 8)
-    if not 0 <= mode <= 0o7777:
-        raise CapsInputError("mode %r is out of range (0 to 07777)" % (value,))
-    return mode
+    """_fileio.parse_mode, refused as bad input of this module."""
+    try:
+        return _fileio.parse_mode(value)
+    except _fileio.ModeError as exc:
+        raise CapsInputError(str(exc))
 
 
 def desired(current, names, flags, state):

@@ -25,12 +25,15 @@ from __future__ import annotations
 import binascii
 import errno
 import os
+import re
 import stat
 
 TEMP_PREFIX = ".debugready-"  # a leading dot: sudo's includedir and sysctl.d both ignore it
 ACL_ACCESS_XATTR = "system.posix_acl_access"
 _CHUNK = 1 << 20
 _NOT_SUPPORTED = (errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", errno.ENOTSUP))
+# ASCII octal digits only: int(text, 8) alone also takes ' 644', '6_44' and other scripts' digits ('\u0663').
+_OCTAL = re.compile(r"^(0o)?[0-7]+\Z")
 
 
 class FileWriteError(Exception):
@@ -39,6 +42,23 @@ class FileWriteError(Exception):
 
 class UntrustedPathError(FileWriteError):
     """A directory or source file that someone other than root could change under the writer."""
+
+
+class ModeError(ValueError):
+    """A file mode that is not an octal number in range."""
+
+
+def parse_mode(value, maximum=0o7777):
+    """The mode of every file the collection writes or checks, as ansible.builtin.file takes a numeric one: an int
+    is the mode itself (YAML's 0750 arrives as 488), a string is octal ('0750', '750', '0o750'). Symbolic modes,
+    booleans and anything but ASCII octal digits are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) \
+            or isinstance(value, str) and not _OCTAL.match(value):
+        raise ModeError("mode must be octal, e.g. '0750', got %r" % (value,))
+    mode = value if isinstance(value, int) else int(value, 8)
+    if not 0 <= mode <= maximum:
+        raise ModeError("mode %r is out of range (0 to 0%o)" % (value, maximum))
+    return mode
 
 
 def read_bytes(path):

@@ -15,7 +15,8 @@ import datetime
 import os
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _caps, _command, _container, _findings, _lsm, _procs, _sudoers, _sudoers_write, _sysctl, _tools,
+    _caps, _command, _container, _fileio, _findings, _lsm, _procs, _sudoers, _sudoers_write, _sysctl,
+    _sysctl_write, _tools,
 )
 
 SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers")
@@ -26,6 +27,16 @@ def _read_int(path):
         with open(path, "r") as handle:
             return int(handle.read().strip())
     except (OSError, ValueError):
+        return None
+
+
+def _boot_source_is_ours(source, root):
+    """Whether the winning persisted file is one ptrace_scope wrote (None: it could not be read to tell)."""
+    if source is None or os.path.dirname(source) != _sysctl_write.ETC_DIR:
+        return False
+    try:
+        return _sysctl_write.inspect(source, root).ours
+    except _fileio.FileWriteError:
         return None
 
 
@@ -46,6 +57,7 @@ def yama_facts(root, lsm_list, self_proc, initial_userns):
         "value": chosen["value"],
         "source": chosen["source"],
         "appliers_agree": per_applier["systemd_sysctl"]["value"] == per_applier["sysctl_system"]["value"],
+        "managed": _boot_source_is_ours(chosen["source"], root),
     }
     facts["boot"].update(per_applier)
     facts["drift"] = (facts["scope"] is not None and chosen["scope"] is not None

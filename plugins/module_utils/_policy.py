@@ -126,14 +126,20 @@ def _owned_file(path, mode, kind=stat.S_IFREG):
 
 
 def apache_coredump(spec, root="/"):
-    """CoreDumpDirectory conf in every Apache conf directory that exists, and the root-only directory."""
+    """CoreDumpDirectory conf in every Apache conf directory that exists, and the directory: root's, with the
+    spec's modes (`mode`, `directory_mode`)."""
+    try:
+        mode, directory_mode = (_fileio.parse_mode(spec.get(key, default)) for key, default in (
+            ("mode", "0644"), ("directory_mode", "0700")))
+    except _fileio.ModeError as exc:
+        raise PolicyInputError("apache_coredump %s" % exc)
     confs = [c for c in spec["confs"] if os.path.isdir(os.path.dirname(_paths.host_path(root, c)))]
     if not confs:
         return _result(True, "no Apache configuration directory")
     problems = []
     for conf in confs:
         host = _paths.host_path(root, conf)
-        if not _owned_file(host, 0o644):  # checked first: a FIFO or a device in its place is never read
+        if not _owned_file(host, mode):  # checked first: a FIFO or a device in its place is never read
             problems.append("%s differs" % conf)
             continue
         try:
@@ -143,8 +149,8 @@ def apache_coredump(spec, root="/"):
             continue
         if text is None or text.decode("utf-8", "replace") != spec["content"]:
             problems.append("%s differs" % conf)
-    if not _owned_file(_paths.host_path(root, spec["directory"]), 0o700, stat.S_IFDIR):
-        problems.append("%s is not a root-only directory" % spec["directory"])
+    if not _owned_file(_paths.host_path(root, spec["directory"]), directory_mode, stat.S_IFDIR):
+        problems.append("%s is not root's directory with mode %04o" % (spec["directory"], directory_mode))
     return _result(not problems, "; ".join(problems) or "configured in %s" % ", ".join(confs))
 
 

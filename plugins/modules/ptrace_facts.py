@@ -260,8 +260,9 @@ options:
       apache_coredump:
         description:
           - Apache's C(CoreDumpDirectory) setting, in each of O(policy.apache_coredump.confs) whose directory
-            exists, with exactly O(policy.apache_coredump.content) (root, 0644), and the root-only (0700)
-            O(policy.apache_coredump.directory).
+            exists, with exactly O(policy.apache_coredump.content) (owned by root, O(policy.apache_coredump.mode)),
+            and the directory O(policy.apache_coredump.directory) (owned by root,
+            O(policy.apache_coredump.directory_mode)).
         type: dict
         suboptions:
           confs:
@@ -273,10 +274,18 @@ options:
             description: Their content.
             type: str
             required: true
+          mode:
+            description: The mode of each configuration file (octal text, or a number as file modes are in YAML).
+            type: raw
+            default: "0644"
           directory:
             description: The core dump directory.
             type: path
             required: true
+          directory_mode:
+            description: The mode of the core dump directory (octal text, or a number).
+            type: raw
+            default: "0700"
       absent_paths:
         description: Files or directories that must not exist.
         type: list
@@ -388,6 +397,9 @@ ansible_facts:
                   C(assignments) in the order applied, C(masked) files, C(unreadable) files).
                 - Resolved from the files even when the running kernel has no Yama. C(scope) is null when no
                   file sets the key (the kernel default applies).
+                - C(managed) is true when the winning file is one M(debugready.ptrace.ptrace_scope) wrote (its
+                  header is the first line), false when it is another file or none, null when it could not be
+                  read to tell.
               type: dict
               returned: always
               sample:
@@ -396,6 +408,7 @@ ansible_facts:
                 value: "1"
                 source: /etc/sysctl.d/10-ptrace.conf
                 appliers_agree: true
+                managed: false
                 systemd_sysctl: {scope: 1, value: "1", source: /etc/sysctl.d/10-ptrace.conf, line: 3}
                 sysctl_system: {scope: 1, value: "1", source: /etc/sysctl.d/10-ptrace.conf, line: 3}
             drift:
@@ -551,7 +564,9 @@ POLICY_OPTIONS = dict(
     apache_coredump=dict(type="dict", options=dict(
         confs=dict(type="list", elements="path", required=True),
         content=dict(type="str", required=True),
+        mode=dict(type="raw", default="0644"),  # raw, as file's: a YAML 0644 is the int 420, not the text "420"
         directory=dict(type="path", required=True),
+        directory_mode=dict(type="raw", default="0700"),
     )),
     absent_paths=dict(type="list", elements="path", default=[]),
 )

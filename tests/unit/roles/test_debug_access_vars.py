@@ -73,3 +73,61 @@ def test_blanket_all_rules_are_not_listed():
 def test_converge_tasks_run_unless_the_fast_path_finds_the_host_compliant(fast_path, compliant, converges):
     assert render("{{ __debug_access_converges }}", compliant=compliant,
                   debug_access_fast_path=fast_path) is converges
+
+
+# ---- One declaration: the converge tasks pass to the modules exactly what the policy (the fast path) declares.
+
+OMIT = "__omit_place_holder__debugready"
+
+
+def task_args(tasks_file, module):
+    """The arguments of the one task of tasks_file that calls module."""
+    with open(os.path.join(ROLE, "tasks", tasks_file)) as handle:
+        tasks = yaml.safe_load(handle)
+    found = [task[module] for task in tasks for inner in [task] + task.get("block", []) if module in inner
+             for task in [inner]]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def rendered_args(tasks_file, module, **overrides):
+    args = {}
+    for name, value in task_args(tasks_file, module).items():
+        value = render(value if isinstance(value, str) else "{{ %r }}" % (value,), omit=OMIT, **overrides)
+        if value != OMIT:
+            args[name] = value
+    return args
+
+
+@pytest.mark.parametrize("profile", ["hardened", "sudo", "filecap", "service", "open"])
+def test_ptrace_scope_task_is_called_with_the_policys_yama(profile):
+    declared = render("{{ __debug_access_policy.yama }}", omit=OMIT, debug_access_profile=profile)
+    called = rendered_args("present.yml", "debugready.ptrace.ptrace_scope", debug_access_profile=profile)
+    assert called == declared
+    assert ("minimum" if profile == "hardened" else "value") in called
+
+
+def test_file_caps_task_is_called_with_the_policys_filecap():
+    declared = render("{{ __debug_access_policy.filecap }}", omit=OMIT, debug_access_profile="filecap")
+    assert rendered_args("present.yml", "debugready.ptrace.file_caps", debug_access_profile="filecap") == declared
+    assert declared["mode"] == "0750" and declared["capabilities"] == ["cap_sys_ptrace"]
+
+
+def test_apache_tasks_use_the_policys_modes_content_and_paths():
+    declared = render("{{ __debug_access_policy.apache_coredump }}", omit=OMIT, debug_access_profile="service")
+    with open(os.path.join(ROLE, "tasks", "apache.yml")) as handle:
+        tasks = yaml.safe_load(handle)
+    directory = render(next(t for t in tasks if t.get("ansible.builtin.file", {}).get("state") == "directory")
+                       ["ansible.builtin.file"]["mode"], debug_access_profile="service")
+    copy = dict((key, render(value, debug_access_profile="service")) for key, value in
+                next(t for t in tasks if "ansible.builtin.copy" in t)["ansible.builtin.copy"].items()
+                if key in ("content", "mode"))
+    confs = render(tasks[0]["loop"], debug_access_profile="service")
+    assert (directory, copy["mode"], copy["content"], confs) == (
+        declared["directory_mode"], declared["mode"], declared["content"], declared["confs"])
+
+
+def test_package_task_installs_the_policys_packages():
+    declared = render("{{ __debug_access_policy.packages }}", omit=OMIT, debug_access_profile="sudo")
+    called = rendered_args("present.yml", "ansible.builtin.package", debug_access_profile="sudo")
+    assert called == {"name": declared} and declared == ["strace", "gdb"]

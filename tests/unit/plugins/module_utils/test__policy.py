@@ -332,6 +332,28 @@ def test_apache_coredump(tree):
     assert not _policy.apache_coredump(spec, str(tree))["compliant"]
 
 
+@AS_ROOT
+def test_apache_coredump_modes_are_the_specs(tree):
+    spec = {"confs": ["/etc/apache2/conf-enabled/debugready-coredump.conf"], "content": "CoreDumpDirectory /c\n",
+            "directory": "/c"}
+    tree.write(spec["confs"][0], spec["content"], mode=0o644, uid=0, gid=0)
+    os.chmod(tree.mkdir("/c"), 0o700)
+    assert _policy.apache_coredump(spec, str(tree))["compliant"]  # defaults: 0644 and 0700
+    assert _policy.apache_coredump(dict(spec, mode=0o644, directory_mode="0o700"), str(tree))["compliant"]
+    result = _policy.apache_coredump(dict(spec, mode="0640"), str(tree))
+    assert not result["compliant"] and result["detail"] == spec["confs"][0] + " differs"
+    result = _policy.apache_coredump(dict(spec, directory_mode="0750"), str(tree))
+    assert (result["compliant"], result["detail"]) == (False, "/c is not root's directory with mode 0750")
+
+
+@pytest.mark.parametrize("key, value", [("mode", "u=rw"), ("mode", True), ("directory_mode", "0o10000"),
+                                        ("directory_mode", " 700")])
+def test_apache_coredump_bad_mode_is_an_input_error(tree, key, value):
+    spec = {"confs": ["/etc/x.conf"], "content": "", "directory": "/c", key: value}
+    with pytest.raises(_policy.PolicyInputError, match="apache_coredump mode"):
+        _policy.apache_coredump(spec, str(tree))
+
+
 def test_apache_coredump_never_reads_a_fifo_or_a_device(tree, deadline):
     # Found by tests/real/test_fuzz_modules.py: ptrace_facts' policy hung on a FIFO (and read /dev/zero until
     # memory ran out) before it looked at what the path was.
