@@ -4,6 +4,7 @@
 #   REPO    collection checkout (this repository's root)
 #   CACHE   everything the tests download or build (venv, images, logs, builds)
 #   VENV    Python venv for the tests, keyed on tests/requirements*.txt (incl. requirements-constraints.txt)
+#   CHECK_VENV  the main job's venv (scripts/check): only the ansible-core of tests/requirements.txt
 #
 # Sourcing it also (re)creates $CACHE/collections/ansible_collections/debugready/ptrace
 # as a symlink to REPO, writes $CACHE/containers.conf and exports the variables that
@@ -19,6 +20,10 @@ CACHE="$(cd "$CACHE" && pwd -P)"
 
 _req_hash="$({ cat "$REPO"/tests/requirements*.txt 2>/dev/null || true; } | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-$_req_hash"
+# The main job's venv (scripts/check): ansible-core alone, the test venv's pin and constraints.
+_req_hash="$({ grep -E '^ansible-core==' "$REPO/tests/requirements.txt"; cat "$REPO/tests/requirements-constraints.txt"; } \
+  2>/dev/null | sha256sum | cut -c1-12)"
+CHECK_VENV="$CACHE/check-venv-$_req_hash"
 unset _req_hash
 
 # One collections path (and sanity tree) per checkout, so two checkouts can be tested at once.
@@ -33,7 +38,7 @@ fi
 # Recreated every time so that a checkout in another folder is the one tested.
 ln -sfn "$REPO" "$COLLECTION_DIR"
 
-export REPO CACHE VENV COLLECTIONS_ROOT COLLECTION_DIR
+export REPO CACHE VENV CHECK_VENV COLLECTIONS_ROOT COLLECTION_DIR
 # uv's cache (scripts/setup-core-venv), on the venvs' file system: their files are hard links into it.
 export UV_CACHE_DIR="$CACHE/uv-cache"
 
