@@ -32,6 +32,22 @@ def trace_request(host, user, tracer, out="/tmp/debugready-trace.out"):
     return int(lines.get("rc", -1)), stderr, recorded, lines.get("curl") == "0"
 
 
+def assert_traces_a_request(host, user, tracer):
+    """`user` attaches `tracer` to every Apache worker and records a real request; Apache keeps serving."""
+    rc, stderr, recorded, ok = trace_request(host, user, tracer)
+    assert rc == 124, stderr  # attached, interrupted by the timeout
+    assert "GET / HTTP/1.1" in recorded
+    assert ok and served(host)
+
+
+def assert_refused(host, user, tracer, message, rc=1):
+    """`user` cannot attach `tracer` (exit `rc`, `message` on stderr), records nothing; Apache keeps serving."""
+    got, stderr, recorded, ok = trace_request(host, user, tracer)
+    assert got == rc and message in stderr, (got, stderr)
+    assert recorded == ""
+    assert ok and served(host)
+
+
 def quote(text):
     return "'" + text.replace("'", "'\"'\"'") + "'"
 

@@ -7,7 +7,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
-from tracing import served, sudo_permits, trace_request  # noqa: E402
+from tracing import assert_refused, assert_traces_a_request, served, sudo_permits  # noqa: E402
 from platforms import hosts  # noqa: E402
 
 testinfra_hosts = hosts("filecap")
@@ -16,16 +16,11 @@ COPY = "/usr/local/bin/strace-debug"
 
 
 def test_member_traces_a_real_request_with_the_copy(host):
-    rc, stderr, recorded, ok = trace_request(host, "alice", COPY)
-    assert rc == 124, stderr
-    assert "GET / HTTP/1.1" in recorded
-    assert ok
+    assert_traces_a_request(host, "alice", COPY)
 
 
 def test_non_member_cannot_run_the_copy(host):
-    rc, stderr, recorded, ok = trace_request(host, "dave", COPY)
-    assert rc == 126 and "Permission denied" in stderr
-    assert ok
+    assert_refused(host, "dave", COPY, "Permission denied", rc=126)
 
 
 def test_copy_state(host):

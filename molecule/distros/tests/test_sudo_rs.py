@@ -12,7 +12,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
-from tracing import served, trace_request  # noqa: E402
+from tracing import assert_refused, assert_traces_a_request, served  # noqa: E402
 from platforms import hosts  # noqa: E402
 
 testinfra_hosts = hosts("sudo_rs", backend="ansible")
@@ -28,17 +28,11 @@ def sudo_rs(host):
 
 
 def test_member_traces_a_real_request_through_sudo_rs(host):
-    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n /usr/bin/strace")
-    assert rc == 124, stderr  # attached, interrupted by the timeout
-    assert "GET / HTTP/1.1" in recorded
-    assert ok
+    assert_traces_a_request(host, "alice", "sudo -n /usr/bin/strace")
 
 
 def test_non_member_is_refused_by_sudo_rs(host):
-    rc, stderr, recorded, ok = trace_request(host, "dave", "sudo -n /usr/bin/strace")
-    assert rc == 1 and "I'm sorry dave" in stderr, stderr
-    assert recorded == ""
-    assert ok
+    assert_refused(host, "dave", "sudo -n /usr/bin/strace", "I'm sorry dave")
 
 
 def test_the_grant_has_neither_notafter_nor_log_output(host):

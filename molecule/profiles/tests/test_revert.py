@@ -7,7 +7,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
-from tracing import served, trace_request, worker_pids  # noqa: E402
+from tracing import assert_refused, served, worker_pids  # noqa: E402
 from platforms import hosts  # noqa: E402
 
 testinfra_hosts = hosts("revert")
@@ -23,9 +23,7 @@ def test_host_equals_the_state_before(host):
 
 
 def test_trace_refused_again(host):
-    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n -u www-data /usr/bin/strace")
-    assert rc == 1 and "a password is required" in stderr
-    assert recorded == "" and ok
+    assert_refused(host, "alice", "sudo -n -u www-data /usr/bin/strace", "a password is required")
 
 
 def test_workers_not_dumpable_again(host):

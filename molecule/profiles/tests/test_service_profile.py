@@ -7,25 +7,20 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared"))
-from tracing import served, sudo_permits, trace_request, worker_pids  # noqa: E402
+from tracing import assert_refused, assert_traces_a_request, served, sudo_permits, worker_pids  # noqa: E402
 from platforms import hosts  # noqa: E402
 
 testinfra_hosts = hosts("service")
 
 
 def test_member_traces_a_real_request_as_www_data(host):
-    rc, stderr, recorded, ok = trace_request(host, "alice", "sudo -n -u www-data /usr/bin/strace")
-    assert rc == 124, stderr
-    assert "GET / HTTP/1.1" in recorded
-    assert ok
+    assert_traces_a_request(host, "alice", "sudo -n -u www-data /usr/bin/strace")
 
 
 def test_no_root_path(host):
     assert sudo_permits(host, "alice", "/usr/bin/strace") is False
     assert sudo_permits(host, "alice", "/usr/bin/strace", runas="www-data") is True
-    rc, stderr, recorded, ok = trace_request(host, "dave", "sudo -n -u www-data /usr/bin/strace")
-    assert rc == 1 and "a password is required" in stderr
-    assert recorded == "" and ok
+    assert_refused(host, "dave", "sudo -n -u www-data /usr/bin/strace", "a password is required")
 
 
 def test_workers_dumpable_through_coredumpdirectory(host):
