@@ -147,28 +147,13 @@ options:
         type: path
       yama:
         description:
-          - Yama's scope as M(debugready.ptrace.ptrace_scope) would set it with these options
-            (O(policy.yama.state=absent) means no managed C(sysctl.d) file is left).
+          - Yama's scope as M(debugready.ptrace.ptrace_scope) would set it, given as that module's options
+            O(debugready.ptrace.ptrace_scope#module:state), O(debugready.ptrace.ptrace_scope#module:value),
+            O(debugready.ptrace.ptrace_scope#module:minimum), O(debugready.ptrace.ptrace_scope#module:maximum) and
+            O(debugready.ptrace.ptrace_scope#module:confirm_scope_3), with their types and defaults (checked
+            against that module's own argument specification; C(state=absent) means no managed C(sysctl.d) file
+            is left).
         type: dict
-        suboptions:
-          state:
-            description: As in M(debugready.ptrace.ptrace_scope).
-            type: str
-            choices: [present, absent]
-            default: present
-          value:
-            description: As in M(debugready.ptrace.ptrace_scope) (0 to 3; booleans are refused).
-            type: raw
-          minimum:
-            description: As in M(debugready.ptrace.ptrace_scope) (0 to 3; booleans are refused).
-            type: raw
-          maximum:
-            description: As in M(debugready.ptrace.ptrace_scope) (0 to 3; booleans are refused).
-            type: raw
-          confirm_scope_3:
-            description: As in M(debugready.ptrace.ptrace_scope).
-            type: bool
-            default: false
       group:
         description: A group that must exist.
         type: str
@@ -183,80 +168,27 @@ options:
         elements: str
         default: []
       sudoers:
-        description: Drop-ins as M(debugready.ptrace.sudoers_grant) would leave them, with its options.
+        description:
+          - Drop-ins as M(debugready.ptrace.sudoers_grant) would leave them. Each entry takes that module's
+            options (O(debugready.ptrace.sudoers_grant#module:name), O(debugready.ptrace.sudoers_grant#module:state),
+            O(debugready.ptrace.sudoers_grant#module:principals), O(debugready.ptrace.sudoers_grant#module:commands),
+            O(debugready.ptrace.sudoers_grant#module:runas), O(debugready.ptrace.sudoers_grant#module:nopasswd),
+            O(debugready.ptrace.sudoers_grant#module:not_after), O(debugready.ptrace.sudoers_grant#module:renew),
+            O(debugready.ptrace.sudoers_grant#module:log_output),
+            O(debugready.ptrace.sudoers_grant#module:allow_unsafe_commands)), with their types and defaults,
+            checked against that module's own argument specification. An open window of a duration is kept.
         type: list
         elements: dict
         default: []
-        suboptions:
-          name:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: str
-            required: true
-          state:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: str
-            choices: [present, absent]
-            default: present
-          principals:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: list
-            elements: str
-          commands:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: list
-            elements: str
-          runas:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: str
-            default: root
-          nopasswd:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: bool
-            default: false
-          not_after:
-            description: As in M(debugready.ptrace.sudoers_grant); an open window of a duration is kept.
-            type: str
-          renew:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: bool
-            default: false
-          log_output:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: bool
-            default: false
-          allow_unsafe_commands:
-            description: As in M(debugready.ptrace.sudoers_grant).
-            type: bool
-            default: false
       filecap:
-        description: A capability copy as M(debugready.ptrace.file_caps) with O(debugready.ptrace.file_caps#module:source) makes it.
+        description:
+          - A capability copy as M(debugready.ptrace.file_caps) makes it with
+            O(debugready.ptrace.file_caps#module:source). Takes that module's options
+            O(debugready.ptrace.file_caps#module:source) (required here), O(debugready.ptrace.file_caps#module:path),
+            O(debugready.ptrace.file_caps#module:group), O(debugready.ptrace.file_caps#module:mode),
+            O(debugready.ptrace.file_caps#module:capabilities) (default V([cap_sys_ptrace]) here) and
+            O(debugready.ptrace.file_caps#module:flags), checked against that module's own argument specification.
         type: dict
-        suboptions:
-          source:
-            description: The packaged tool.
-            type: path
-            required: true
-          path:
-            description: The copy.
-            type: path
-            required: true
-          group:
-            description: Group owner of the copy.
-            type: str
-            default: root
-          mode:
-            description: Mode of the copy, as in M(debugready.ptrace.file_caps) (an octal string, or a number).
-            type: raw
-            default: "0750"
-          capabilities:
-            description: Capabilities the copy must hold.
-            type: list
-            elements: str
-            default: [cap_sys_ptrace]
-          flags:
-            description: Their flags.
-            type: str
-            default: ep
       apache_coredump:
         description:
           - Apache's C(CoreDumpDirectory) setting, in each of O(policy.apache_coredump.confs) whose directory
@@ -546,6 +478,8 @@ import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
     _caps_write, _command, _hoststate, _policy, _sudoers_write, _sysctl_write, _tools, _tracecheck,
@@ -554,13 +488,12 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import (
 POLICY_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     snapshot=dict(type="path"),
-    # The writers' own argument specs: the policy says what the converge modules would be called with.
-    yama=dict(type="dict", options=dict(_sysctl_write.SCOPE_OPTIONS)),
+    yama=dict(type="dict"),
     group=dict(type="str"),
     members=dict(type="list", elements="str", default=[]),
     packages=dict(type="list", elements="str", default=[]),
-    sudoers=dict(type="list", elements="dict", default=[], options=dict(_sudoers_write.GRANT_OPTIONS)),
-    filecap=dict(type="dict", options=_caps_write.copy_policy_options()),
+    sudoers=dict(type="list", elements="dict", default=[]),
+    filecap=dict(type="dict"),
     apache_coredump=dict(type="dict", options=dict(
         confs=dict(type="list", elements="path", required=True),
         content=dict(type="str", required=True),
@@ -570,6 +503,36 @@ POLICY_OPTIONS = dict(
     )),
     absent_paths=dict(type="list", elements="path", default=[]),
 )
+
+# The parts of a policy that say what a converge module would be called with: checked against that module's own
+# argument spec (so the two cannot differ, and the documentation points to the module instead of restating it).
+WRITER_OPTIONS = dict(
+    yama=dict(_sysctl_write.SCOPE_OPTIONS),
+    sudoers=dict(_sudoers_write.GRANT_OPTIONS),
+    filecap=_caps_write.copy_policy_options(),
+)
+
+
+def check_writer_options(policy):
+    """Validate (and fill in the defaults of) policy.yama, each policy.sudoers entry and policy.filecap in place.
+
+    Returns the error messages, each naming its place in the policy; an empty list when all are valid.
+    """
+    errors = []
+    for key, spec in WRITER_OPTIONS.items():
+        value = policy.get(key)
+        if value is None:
+            continue
+        entries = value if key == "sudoers" else [value]
+        validated = []
+        for index, entry in enumerate(entries):
+            result = ArgumentSpecValidator(spec).validate(entry)
+            place = "policy.%s[%d]" % (key, index) if key == "sudoers" else "policy.%s" % key
+            errors.extend("%s: %s%s" % (place, "unsupported parameters: " if isinstance(error, UnsupportedError) else "",
+                                        error.msg) for error in result.errors)
+            validated.append(result.validated_parameters)
+        policy[key] = validated if key == "sudoers" else validated[0]
+    return errors
 
 
 def main():
@@ -595,6 +558,10 @@ def main():
     if relative:
         module.fail_json(msg="capability_scan_dirs must be absolute paths, without NUL bytes: %s"
                          % ", ".join(repr(d) for d in relative))
+    if params["policy"]:
+        errors = check_writer_options(params["policy"])
+        if errors:
+            module.fail_json(msg="; ".join(errors))
     for request in params["trace"] or []:
         try:
             _tracecheck.validate(request)

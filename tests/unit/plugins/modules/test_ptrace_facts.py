@@ -67,6 +67,14 @@ def test_real_host_all(capsys):
     ({"policy": {"sudoers": [{"name": "../passwd", "principals": ["%debug"], "commands": ["/usr/bin/strace"]}]}},
      "policy: "),
     ({"policy": {"yama": {"value": 7}}}, "value of value must be one of: 0, 1, 2, 3"),
+    # The writers' own argument specs check their parts of the policy, before anything is gathered.
+    ({"policy": {"yama": {"value": 1, "bogus": 2}}},
+     "policy.yama: unsupported parameters: bogus. Supported parameters include: confirm_scope_3, maximum, minimum,"
+     " state, value."),
+    ({"policy": {"sudoers": [{"name": "a"}, {"state": "absent"}]}}, "policy.sudoers[1]: missing required arguments: name"),
+    ({"policy": {"sudoers": [{"name": "a", "nopasswd": "maybe"}]}}, "policy.sudoers[0]: argument 'nopasswd' is of type"),
+    ({"policy": {"filecap": {"path": "/x"}}}, "policy.filecap: missing required arguments: source"),
+    ({"policy": {"yama": {"state": "gone"}}}, "policy.yama: value of state must be one of: present, absent, got: gone"),
 ])
 def test_bad_trace_and_policy_fail_cleanly(capsys, args, message):
     args = dict(args, gather_subset=["yama"], tool_versions=False, validate_sudoers=False)
@@ -118,3 +126,27 @@ def test_a_command_that_cannot_start_is_a_clean_failure(capsys, monkeypatch):
     assert result["failed"] is True and "ansible_facts" not in result
     assert result["msg"].startswith("cannot run /usr/bin/") and result["msg"].endswith("Exec format error")
     assert result["cmd"][0].startswith("/usr/bin/") and result["rc"] == 8
+
+
+def test_a_bad_policy_fails_before_the_host_is_read(capsys, monkeypatch):
+    def gather(**kwargs):
+        raise AssertionError("gathered although the policy was refused")
+    monkeypatch.setattr(ptrace_facts._hoststate, "gather", gather)
+    result = run_module(capsys, {"policy": {"filecap": {"path": "/x"}}})
+    assert result["failed"] is True and result["msg"] == "policy.filecap: missing required arguments: source"
+
+
+def test_the_writers_defaults_fill_the_policy(capsys, monkeypatch):
+    seen = {}
+
+    def evaluate(policy, facts):
+        seen.update(policy)
+        return {"compliant": True, "components": {}, "sudoers_grants": {}}
+    monkeypatch.setattr(ptrace_facts._policy, "evaluate", evaluate)
+    run_module(capsys, {"gather_subset": ["yama"], "tool_versions": False, "validate_sudoers": False,
+                        "policy": {"yama": {"value": 1}, "sudoers": [{"name": "g", "state": "absent"}],
+                                   "filecap": {"source": "/usr/bin/strace", "path": "/usr/local/bin/s"}}})
+    assert seen["yama"] == {"state": "present", "value": 1, "minimum": None, "maximum": None,
+                            "confirm_scope_3": False}
+    assert (seen["sudoers"][0]["runas"], seen["sudoers"][0]["nopasswd"]) == ("root", False)
+    assert (seen["filecap"]["mode"], seen["filecap"]["capabilities"]) == ("0750", ["cap_sys_ptrace"])
