@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import textwrap
@@ -162,6 +163,62 @@ def readme_summary(data):
     return "%s (measured %s on a %d-core %s machine, podman connection; figures, how they were taken and how to " \
            "reproduce them: [docs/benchmarks.md](docs/benchmarks.md))." % (
                text, " and ".join(sorted(when)), meta["machine"]["nproc"], meta["machine"]["cpu"])
+
+
+def figures(data):
+    """The figures of this run that the optimisation notes quote, by name ("n/a" where the run has none)."""
+    out = {}
+    one = data.get("one_host") or {}
+    if one.get("check") and one.get("baseline"):
+        out["check_s"] = "%.2f" % wall(one["check"])["median"]
+        out["baseline_s"] = "%.2f" % wall(one["baseline"])["median"]
+        out["check_modules"] = str(modules(one["check"])[0])
+        out["baseline_modules"] = str(modules(one["baseline"])[0])
+        r = ratio(one["baseline"], one["check"])
+        out["check_vs_baseline"] = "%.1f" % r if r else "n/a"
+    if one.get("converge_idempotent") and one.get("check"):
+        out["converge_idempotent_s"] = "%.2f" % wall(one["converge_idempotent"])["median"]
+        out["converge_idempotent_modules"] = str(modules(one["converge_idempotent"])[0])
+        ri = ratio(one["converge_idempotent"], one["check"])
+        out["converge_over_check"] = "%.2f" % ri if ri else "n/a"
+    first = data.get("converge_first")
+    if first and wall(first):
+        out["converge_first_s"] = "%.1f" % wall(first)["median"]
+        out["converge_first_modules"] = str(modules(first)[0])
+    target = data.get("on_target")
+    if target:
+        by_name = dict((c["label"], c["median_ms"]) for c in target["configs"])
+        out["facts_default_ms"] = "%.1f" % target["configs"][0]["median_ms"]
+        trace = [ms for name, ms in by_name.items() if name.startswith("default + trace")]
+        check = [ms for name, ms in by_name.items() if name.startswith("trace_check ")]
+        if trace:
+            out["facts_trace_ms"] = "%.1f" % trace[0]
+            out["trace_adds_ms"] = "%.0f" % (trace[0] - target["configs"][0]["median_ms"])
+        if check:
+            out["trace_check_ms"] = "%.1f" % check[0]
+        out["target_processes"] = "{:,}".format(target["host"]["processes"])
+        out["target_sudoers"] = str(target["host"]["sudoers_d_files"])
+    return out
+
+
+_FIGURE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+def render_notes(notes, data):
+    """The notes with each {{ name }} replaced by that figure of the run; an unknown name is an error."""
+    known = figures(data)
+    names = set(_FIGURE.findall(notes))
+    unknown = sorted(names - set(FIGURE_NAMES))
+    if unknown:
+        raise SystemExit("report: the notes name unknown figures: %s (known: %s)" % (
+            ", ".join(unknown), ", ".join(FIGURE_NAMES)))
+    return _FIGURE.sub(lambda m: known.get(m.group(1), "n/a"), notes)
+
+
+FIGURE_NAMES = ("check_s", "baseline_s", "check_modules", "baseline_modules", "check_vs_baseline",
+                "converge_idempotent_s", "converge_idempotent_modules", "converge_over_check", "converge_first_s",
+                "converge_first_modules", "facts_default_ms", "facts_trace_ms", "trace_adds_ms", "trace_check_ms",
+                "target_processes", "target_sudoers")
 
 
 def update_readme(path, data, check_only=False):
@@ -429,7 +486,7 @@ def page(data, notes, png_name):
     add(HOW_TO)
     if notes:
         add("")
-        add(notes.rstrip())
+        add(render_notes(notes, data).rstrip())
     add("")
     return "\n".join(lines)
 

@@ -44,3 +44,31 @@ def test_the_paragraph_follows_the_numbers(tmp_path):
     assert report.update_readme(str(readme), changed, check_only=True) is True
     body = readme.read_text()
     assert "old figures" not in body and body.endswith("%s\nafter\n" % report.README_END)
+
+
+def test_the_optimisation_notes_quote_this_runs_figures():
+    # docs/benchmarks.md carries bench/optimisations.md with the figures filled in from docs/benchmarks.json:
+    # a figure edited by hand in either place, or a re-measurement without bench/report, fails here.
+    report = load_report()
+    with open(os.path.join(REPO, "bench", "optimisations.md")) as handle:
+        notes = handle.read()
+    with open(os.path.join(REPO, "docs", "benchmarks.md")) as handle:
+        page = handle.read()
+    rendered = report.render_notes(notes, results()).rstrip()
+    assert "{{" not in rendered
+    assert rendered in page, "docs/benchmarks.md's optimisation notes are stale: run bench/report"
+
+
+def test_notes_follow_the_numbers_and_refuse_unknown_figures():
+    report = load_report()
+    data = results()
+    changed = copy.deepcopy(data)
+    changed["on_target"]["configs"][0]["median_ms"] = 140.04
+    assert report.render_notes("default {{ facts_default_ms }} ms", changed) == "default 140.0 ms"
+    assert report.render_notes("{{check_s}} s", {"meta": {}}) == "n/a s"  # a run without that part
+    try:
+        report.render_notes("{{ no_such_figure }}", data)
+    except SystemExit as exc:
+        assert "unknown figures: no_such_figure" in str(exc)
+    else:
+        raise AssertionError("an unknown figure name was accepted")
