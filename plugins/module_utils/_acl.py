@@ -18,6 +18,7 @@ import errno
 import os
 import stat
 import struct
+from typing import NamedTuple
 
 XATTR_ACCESS = "system.posix_acl_access"
 VERSION = 2
@@ -32,20 +33,12 @@ class AclFormatError(Exception):
     """An xattr value that is not a POSIX ACL."""
 
 
-class Entry(object):
-    __slots__ = ("tag", "perm", "id")
+class Entry(NamedTuple):
+    """One ACL entry: tag (ACL_USER_OBJ...), permission bits, and the uid or gid of a named entry."""
 
-    def __init__(self, tag, perm, ident=UNDEFINED_ID):
-        self.tag, self.perm, self.id = tag, perm, ident
-
-    def __eq__(self, other):
-        return isinstance(other, Entry) and (self.tag, self.perm, self.id) == (other.tag, other.perm, other.id)
-
-    def __ne__(self, other):
-        return not self == other
-
-    def __hash__(self):
-        return hash((self.tag, self.perm, self.id))
+    tag: int
+    perm: int
+    id: int = UNDEFINED_ID
 
     def __repr__(self):
         return "Entry(%s)" % to_text([self])

@@ -20,6 +20,7 @@ arguments must be escaped and are unescaped by sudo, as are escaped spaces in a 
 from __future__ import annotations
 
 import re
+from typing import Any, NamedTuple, Optional, Tuple
 
 ALIAS_KINDS = {"User_Alias": "user", "Runas_Alias": "runas", "Host_Alias": "host", "Cmnd_Alias": "cmnd",
                "Cmd_Alias": "cmnd"}
@@ -50,16 +51,13 @@ class SyntaxProblem(Exception):
 
 # --- the statement types ----------------------------------------------------------------
 
-class Member(object):
+class Member(NamedTuple):
     """One list entry: `kind` is all, user, uid, group, gid, nonunix_group, nonunix_gid, netgroup,
     alias, myself, host, address or command; `value` a string (a Command for commands)."""
 
-    __slots__ = ("kind", "value", "negated")
-
-    def __init__(self, kind, value, negated=False):
-        self.kind = kind
-        self.value = value
-        self.negated = negated
+    kind: str
+    value: Any
+    negated: bool = False
 
     def text(self):
         if self.kind == "command":
@@ -74,15 +72,13 @@ class Member(object):
         return self.text()
 
 
-class Command(object):
-    """A command as sudo stores it: `path` unescaped, `args` None (any) or the argument pattern."""
+class Command(NamedTuple):
+    """A command as sudo stores it: `path` unescaped, `args` None (any) or the argument pattern, `digest`
+    (algorithm, hex or base64) or None."""
 
-    __slots__ = ("path", "args", "digest")
-
-    def __init__(self, path, args=None, digest=None):
-        self.path = path
-        self.args = args
-        self.digest = digest  # (algorithm, hex or base64) or None
+    path: str
+    args: Optional[str] = None
+    digest: Optional[Tuple[str, str]] = None
 
     def text(self):
         return self.path if self.args is None else "%s %s" % (self.path, self.args)
