@@ -12,6 +12,7 @@ playbooks claim is checked against a real strace attach in the container.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -132,3 +133,32 @@ def test_the_ee_carries_the_collection_and_the_pinned_core():
     out = podman("run", "--rm", EE, "sh", "-c", "ansible --version; ansible-galaxy collection list debugready.ptrace")
     assert out.splitlines()[0].startswith("ansible [core %s]" % core), out
     assert any(line.split()[:1] == ["debugready.ptrace"] for line in out.splitlines()), out
+
+
+def test_ansible_navigator_runs_the_check_in_the_ee(fleet, tmp_path):
+    # ansible-navigator with --eei, as developers run an EE locally: the same summary in the saved artifact.
+    # navigator mounts the inventory's directory at the same path: the key goes beside the inventory
+    key = tmp_path / "id_ed25519"
+    key.write_bytes((fleet / "id_ed25519").read_bytes())
+    os.chmod(str(key), 0o600)
+    inventory = tmp_path / "hosts"
+    inventory.write_text((fleet / "inventory" / "hosts").read_text().replace("/runner/id_ed25519", str(key)))
+    artifact = tmp_path / "check-artifact.json"
+    result = subprocess.run(
+        ["ansible-navigator", "run", "debugready.ptrace.check", "-i", str(inventory), "--mode", "stdout",
+         "--ee", "true", "--eei", EE, "--ce", "podman", "--pull-policy", "never",
+         "--container-options=--user=0", "--pae", "true", "--pas", str(artifact),
+         "--lf", str(tmp_path / "navigator.log"),
+         "-e", "debugready_hosts=web", "-e", "debugready_report_files=false", "-b"],
+        capture_output=True, text=True, cwd=str(tmp_path), check=False,
+        env=dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False",
+                 ANSIBLE_COLLECTIONS_PATH="/usr/share/ansible/collections"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(str(artifact)) as handle:
+        plays = json.load(handle)["plays"]
+    facts = dict((task["host"], task["res"]["ansible_facts"]["ptrace"]) for play in plays for task in play["tasks"]
+                 if task["task_action"] == "debugready.ptrace.ptrace_facts")
+    # what each container really has, as the facts gathered inside the EE over SSH say
+    assert facts["debugready-ee-ptrace"]["container"]["sys_ptrace_in_bounding_set"] is True
+    assert facts["debugready-ee-plain"]["container"]["sys_ptrace_in_bounding_set"] is False
+    assert "host(s) debug-ready." in result.stdout
