@@ -480,7 +480,7 @@ def measure_fleet_ssh(args, ctx, results):
                  for n in names]
     say("fleet ready in %.1fs" % (time.perf_counter() - t0))
     fleet = {"forks": args.forks, "connection": "ansible.builtin.ssh", "user": SSH_USER, "become": "sudo",
-             "image": SSH_IMAGE, "variants": {}, "sizes": {}}
+             "image": SSH_IMAGE, "variants": {}, "variant_order": list(args.ssh_variants), "sizes": {}}
     for variant in args.ssh_variants:
         pipelining, persist = SSH_VARIANTS[variant]
         fleet["variants"][variant] = {"pipelining": pipelining, "control_persist": persist,

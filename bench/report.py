@@ -106,6 +106,100 @@ def fleet_points(fleet, which):
     return out
 
 
+def ssh_points(fleet_ssh, variant, which):
+    """[(N, median, min, max)] of one playbook ("check" or "ping") of one SSH variant, by N."""
+    out = []
+    for size, entry in sorted(fleet_ssh.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        case = entry["variants"].get(variant, {}).get(which)
+        st = wall(case) if case else None
+        if st:
+            out.append((int(size), st["median"], st["min"], st["max"]))
+    return out
+
+
+def ssh_marginal(fleet_ssh, variant):
+    """Marginal cost per host of the check and of the ping under one variant (least-squares slope of the medians
+    over N), with intercepts, R² and the ratio check / ping of the slopes (None where it cannot be computed)."""
+    out = {}
+    for which in ("check", "ping"):
+        points = [(x, y) for x, y, _lo, _hi in ssh_points(fleet_ssh, variant, which)]
+        slope, icpt = fit(points)
+        out[which] = {"slope": slope, "intercept": icpt, "r2": r_squared(points, slope, icpt), "sizes": len(points)}
+    check, ping = out["check"]["slope"], out["ping"]["slope"]
+    # a flat or falling ping line (noise at small N) gives no meaningful ratio
+    out["ratio"] = check / ping if check is not None and ping is not None and ping > 0 else None
+    return out
+
+
+def ssh_variants(fleet_ssh):
+    """The variants in the order they were measured (the JSON's keys are sorted)."""
+    return fleet_ssh.get("variant_order") or sorted(
+        fleet_ssh.get("variants", {}),
+        key=lambda v: (fleet_ssh["variants"][v]["control_persist"], fleet_ssh["variants"][v]["pipelining"]))
+
+
+def _fmt_opt(value, pattern):
+    return "n/a" if value is None else pattern % value
+
+
+def ssh_section(fleet_ssh, add):
+    """The fleet over SSH: per N and variant the check against the one-task ping, then the marginal costs."""
+    variants = ssh_variants(fleet_ssh)
+    add("## 2b. Fleet over SSH: N hosts at %d forks, pipelining and ControlPersist" % fleet_ssh["forks"])
+    add("")
+    add("`bench/run --only fleet --connection ssh`: containers of `%s` with sshd, reached with `%s` as `%s` (a key "
+        "generated for the run, host keys neither checked nor recorded) and become with sudo (NOPASSWD, no tty). "
+        "In each repetition the check and a one-task `ansible.builtin.ping` playbook (`bench/playbooks/floor.yml`, "
+        "also with become) run under every variant, interleaved; the check must succeed with every host ready in "
+        "every run, or the bench fails. What each variant sets in the environment of `ansible-playbook`:" % (
+            fleet_ssh["image"], fleet_ssh["connection"], fleet_ssh["user"]))
+    add("")
+    add("| variant | pipelining | ControlPersist | environment |")
+    add("|---|---|---|---|")
+    for name in variants:
+        info = fleet_ssh["variants"][name]
+        add("| %s | %s | %s | %s |" % (name, "on" if info["pipelining"] else "off",
+                                      "on" if info["control_persist"] else "off",
+                                      ", ".join("`%s=%s`" % kv for kv in sorted(info["env"].items()))))
+    add("")
+    add("Load average (1, 5, 15 min) before and after: %s -> %s." % (fleet_ssh.get("load_before"),
+                                                                     fleet_ssh.get("load_after")))
+    add("")
+    add("`DIR` is a directory per variant and N; the masters are stopped after every run, so each run opens its "
+        "connections afresh (ControlPersist saves the connections within a run, not between runs).")
+    add("")
+    add("| N | reps | variant | check | ping | check / ping | python starts per run (check / ping) |")
+    add("|---|---|---|---|---|---|---|")
+    for size, entry in sorted(fleet_ssh.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        for name in variants:
+            cases = entry["variants"].get(name)
+            if not cases:
+                continue
+            r = ratio(cases["check"], cases["ping"])
+            add("| %s | %d | %s | %s | %s | %s | %s / %s |" % (
+                size, entry["reps"], name, fmt_s(wall(cases["check"])), fmt_s(wall(cases["ping"])),
+                _fmt_opt(r, "%.2f"), modules(cases["check"])[0], modules(cases["ping"])[0]))
+    add("")
+    add("Marginal cost per host: the least-squares slope of the median wall time against N (R² in parentheses), "
+        "and the ratio of the two slopes.")
+    add("")
+    add("| variant | check, s per host | ping, s per host | check / ping per host | check at N=0 | ping at N=0 |")
+    add("|---|---|---|---|---|---|")
+    for name in variants:
+        m = ssh_marginal(fleet_ssh, name)
+        cells = []
+        for which in ("check", "ping"):
+            cells.append(_fmt_opt(m[which]["slope"], "%.3f") + (
+                " (R² %.3f)" % m[which]["r2"] if m[which]["r2"] is not None else ""))
+        add("| %s | %s | %s | %s | %s | %s |" % (name, cells[0], cells[1], _fmt_opt(m["ratio"], "**%.2f**"),
+                                                 _fmt_opt(m["check"]["intercept"], "%.2f s"),
+                                                 _fmt_opt(m["ping"]["intercept"], "%.2f s")))
+    add("")
+    add("Python starts are counted on the targets by the interpreter wrapper: with pipelining the module comes on "
+        "stdin, without it as an `AnsiballZ_*.py` file; the bench checks that each variant ran as labelled.")
+    add("")
+
+
 def headline(data):
     one = data.get("one_host")
     if not one:
@@ -158,7 +252,9 @@ def readme_summary(data):
                             target["host"]["sudoers_d_files"]))
     meta = data["meta"]
     when = {meta["started_utc"][:10]}
-    when.update(info["started_utc"][:10] for info in (meta.get("remeasured") or {}).values())
+    # the dates of the parts this paragraph quotes (the SSH fleet is on the page only)
+    when.update(info["started_utc"][:10] for part, info in (meta.get("remeasured") or {}).items()
+                if part != "fleet_ssh")
     return "%s (measured %s on a %d-core %s machine, podman connection; figures, how they were taken and how to " \
            "reproduce them: [docs/benchmarks.md](docs/benchmarks.md))." % (
                text, " and ".join(sorted(when)), meta["machine"]["nproc"], meta["machine"]["cpu"])
@@ -201,6 +297,9 @@ def failed_runs(data):
         cases.append(("first converge", data["converge_first"]))
     for size, entry in (data.get("fleet") or {}).get("sizes", {}).items():
         cases += [("fleet N=%s, %s" % (size, which), entry[which]) for which in ("check", "baseline")]
+    for size, entry in (data.get("fleet_ssh") or {}).get("sizes", {}).items():
+        for variant, pair in entry["variants"].items():
+            cases += [("SSH fleet N=%s, %s, %s" % (size, variant, which), pair[which]) for which in ("check", "ping")]
     out = []
     for label, case in cases:
         bad = [r for r in case["runs"] + [case.get("profile_run") or {"rc": 0}] if r.get("rc") != 0]
@@ -391,6 +490,9 @@ def page(data, notes, png_name):
                                                          "; R² %.3f" % r2 if r2 is not None else "", cslope or 0))
         add("")
 
+    if data.get("fleet_ssh"):
+        ssh_section(data["fleet_ssh"], add)
+
     target = data.get("on_target")
     if target:
         h = target["host"]
@@ -440,6 +542,7 @@ bench/run                 # the full measurement: docs/benchmarks.json, .md and 
 bench/run --quick         # smoke test: fleet sizes 1 and 2, one repetition, into ~/.cache/debugready/bench-quick/
 bench/run --update --only target   # re-measure one part into docs/benchmarks.json (the page names its commit and load)
 bench/report docs/benchmarks.json     # regenerate the page and the plot without measuring again
+bench/run --update --only fleet --connection ssh   # the fleet over SSH (section 2b), sizes 1,10,25,50,100
 bench/run --reps 5 --fleet-reps 5 --large 25 --large-reps 3 --sizes 1,10,25,50 --forks 10   # the defaults
 ```
 
@@ -470,6 +573,11 @@ tests: this page is the only place with numbers.
 - **Floor**: a playbook with one `ping` per host, the least any playbook that asks each host something costs.
 - **Fleet**: N containers at the same `--forks`, the two playbooks alternating. The marginal cost per host is the
   least-squares slope of the median wall time against N; compare it with one module round trip (section 1).
+- **Fleet over SSH** (`--connection ssh`, section 2b): N containers of the `-sshd` image with sshd, reached over
+  `ansible.builtin.ssh` as `deploy` with become (sudo, no password, no tty), a key generated per run. Each variant
+  of pipelining (`ANSIBLE_PIPELINING`) and ControlPersist (`ANSIBLE_SSH_ARGS`) runs the check and a one-task ping
+  playbook; the marginal cost per host of each is the least-squares slope of its median wall time against N, and
+  their ratio says how many pings' worth of time one more host costs the check. `--ssh-variants` picks variants.
 - **Controller CPU**: user+sys time of the `ansible-playbook` process and every descendant it waited for
   (`wait4`), i.e. Ansible's workers and the `podman` CLI processes; the container runtime's own processes
   (conmon, runc) are not descendants and are not included. **Peak RSS (tree)**: the largest sum of the resident
