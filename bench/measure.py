@@ -207,11 +207,22 @@ def ssh_variant_env(variant, control_dir):
 
 def close_masters(control_dir):
     """Stop the ControlPersist masters a run left, so that every run starts its connections afresh (a master
-    kept from the previous repetition would make the later runs cheaper than a user's first run)."""
+    kept from the previous repetition would make the later runs cheaper than a user's first run). Returns how
+    many there were."""
     if not os.path.isdir(control_dir):
-        return
-    for sock in os.listdir(control_dir):
+        return 0
+    socks = os.listdir(control_dir)
+    for sock in socks:
         sh(["ssh", "-o", "ControlPath=%s" % os.path.join(control_dir, sock), "-O", "exit", "drbench"], check=False)
+    return len(socks)
+
+
+def verify_masters(result, persist, hosts):
+    """ControlPersist leaves one master per host after a run, and none without it. Raises BenchFailure when
+    the variant did not run as it is labelled."""
+    if result["ssh_masters"] != (len(hosts) if persist else 0):
+        raise BenchFailure("ControlPersist %s, yet the run left %d master connection(s) for %d host(s), see %s" % (
+            "on" if persist else "off", result["ssh_masters"], len(hosts), result["log"]))
 
 
 class BenchFailure(Exception):
@@ -518,24 +529,25 @@ def measure_fleet_ssh_runs(args, ctx, fleet, names, addresses, key, sockets):
         cases, entry = [], {"hosts": size, "reps": reps, "variants": {}}
         for number, variant in enumerate(variants):
             tag = "ssh%d-%s" % (size, variant)
-            pipelining = SSH_VARIANTS[variant][0]
             control = os.path.join(sockets, "%d-%d" % (size, number))
             os.makedirs(control, exist_ok=True)
             env = ssh_variant_env(variant, control)
             report_dir = os.path.join(ctx["work"], "report-" + tag)
 
-            def after_check(result, report_dir=report_dir, control=control, hosts=hosts, pipelining=pipelining):
-                close_masters(control)
+            def after_check(result, report_dir=report_dir, control=control, hosts=hosts, variant=variant):
+                result["ssh_masters"] = close_masters(control)
                 report = os.path.join(report_dir, "report.json")
                 verify_check(result, report, hosts)
                 os.remove(report)  # the next run must write its own
-                verify_pipelining(result, pipelining)
+                verify_pipelining(result, SSH_VARIANTS[variant][0])
+                verify_masters(result, SSH_VARIANTS[variant][1], hosts)
 
-            def after_ping(result, control=control, pipelining=pipelining):
-                close_masters(control)
+            def after_ping(result, control=control, hosts=hosts, variant=variant):
+                result["ssh_masters"] = close_masters(control)
                 if result["rc"] != 0:
                     raise BenchFailure("the ping exited %d, see %s" % (result["rc"], result["log"]))
-                verify_pipelining(result, pipelining)
+                verify_pipelining(result, SSH_VARIANTS[variant][0])
+                verify_masters(result, SSH_VARIANTS[variant][1], hosts)
 
             check = Case(tag + "-check", "debugready.ptrace.check",
                          [CHECK_VARS, "debugready_report_dir=%s" % report_dir], args.forks, env, after_check)

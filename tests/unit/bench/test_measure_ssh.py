@@ -92,6 +92,15 @@ def test_a_variant_that_did_not_run_as_labelled_fails_the_bench(measure):
     measure.verify_pipelining({"log": "l"}, True)  # --no-count: nothing to check
 
 
+def test_controlpersist_must_leave_one_master_per_host_and_none_without(measure):
+    measure.verify_masters({"ssh_masters": 2, "log": "l"}, True, ["a", "b"])
+    measure.verify_masters({"ssh_masters": 0, "log": "l"}, False, ["a", "b"])
+    with pytest.raises(measure.BenchFailure, match="ControlPersist on, yet the run left 0"):
+        measure.verify_masters({"ssh_masters": 0, "log": "l"}, True, ["a", "b"])
+    with pytest.raises(measure.BenchFailure, match="ControlPersist off, yet the run left 2"):
+        measure.verify_masters({"ssh_masters": 2, "log": "l"}, False, ["a", "b"])
+
+
 def test_ssh_mode_options(measure):
     args = measure.parse_args(["--out", "x.json", "--only", "fleet", "--connection", "ssh"])
     assert args.sizes == [1, 10, 25, 50, 100] and args.ssh_variants == list(measure.SSH_VARIANTS)
