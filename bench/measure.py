@@ -182,8 +182,8 @@ def write_ssh_inventory(path, addresses, count, key):
     return path
 
 
-# name: (pipelining, ControlPersist). Both off is what Ansible does with ANSIBLE_SSH_ARGS overridden and pipelining
-# at its default; ControlPersist on is Ansible's own default ssh_args.
+# name: (pipelining, ControlPersist). ControlPersist on is Ansible's default ssh_args; off spells out no multiplexing
+# (without "ControlPersist" in the arguments Ansible adds no ControlPath). -C in both: only multiplexing differs.
 SSH_VARIANTS = {
     "plain": (False, False),
     "pipelining": (True, False),
@@ -238,7 +238,7 @@ def verify_check(result, report_json, hosts):
         with open(report_json) as handle:
             report = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise BenchFailure("no readable report of the check (%s), see %s" % (exc, result["log"]))
+        raise BenchFailure("no readable report of the check (%s), see %s" % (exc, result["log"])) from exc
     rows = {row.get("host"): row for row in report.get("hosts", [])}
     if set(rows) != set(hosts):
         raise BenchFailure("the check reported hosts %s instead of %s, see %s" % (
