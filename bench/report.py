@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Turn bench/measure.py's JSON into docs/benchmarks.md and docs/benchmarks.png.
+"""Turn bench/measure.py's JSON into docs/benchmarks.md and docs/benchmarks.png (and benchmarks-ssh.png).
 
 Usage: python bench/report.py RESULTS.json --md OUT.md --png OUT.png [--notes bench/optimisations.md]
 Needs matplotlib for the plot (bench/report runs it in the bench venv); without it only the page is written.
@@ -142,11 +142,14 @@ def _fmt_opt(value, pattern):
     return "n/a" if value is None else pattern % value
 
 
-def ssh_section(fleet_ssh, add):
+def ssh_section(fleet_ssh, add, png_name=None):
     """The fleet over SSH: per N and variant the check against the one-task ping, then the marginal costs."""
     variants = ssh_variants(fleet_ssh)
     add("## 2b. Fleet over SSH: N hosts at %d forks, pipelining and ControlPersist" % fleet_ssh["forks"])
     add("")
+    if png_name:
+        add("![wall time over SSH against the number of hosts, per variant](%s)" % png_name)
+        add("")
     add("`bench/run --only fleet --connection ssh`: containers of `%s` with sshd, reached with `%s` as `%s` (a key "
         "generated for the run, host keys neither checked nor recorded) and become with sudo (NOPASSWD, no tty). "
         "In each repetition the check and a one-task `ansible.builtin.ping` playbook (`bench/playbooks/floor.yml`, "
@@ -347,7 +350,7 @@ def targets_table(data, add):
     add("")
 
 
-def page(data, notes, png_name):
+def page(data, notes, png_name, ssh_png_name=None):
     meta = data["meta"]
     m, v, s = meta["machine"], meta["versions"], meta["settings"]
     lines = []
@@ -493,7 +496,7 @@ def page(data, notes, png_name):
         add("")
 
     if data.get("fleet_ssh"):
-        ssh_section(data["fleet_ssh"], add)
+        ssh_section(data["fleet_ssh"], add, ssh_png_name)
 
     target = data.get("on_target")
     if target:
@@ -640,6 +643,44 @@ def plot(data, png):
     return True
 
 
+def plot_ssh(data, png):
+    """Median wall time against N over SSH: the check (solid) and the ping (dashed) of each variant."""
+    fleet_ssh = data.get("fleet_ssh")
+    if not fleet_ssh:
+        return False
+    try:
+        import matplotlib  # pylint: disable=import-outside-toplevel
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+        from matplotlib.ticker import MaxNLocator  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    colors = ["tab:red", "tab:orange", "tab:green", "tab:blue"]
+    for number, variant in enumerate(ssh_variants(fleet_ssh)):
+        color = colors[number % len(colors)]
+        for which, style in (("check", "o-"), ("ping", "s--")):
+            pts = ssh_points(fleet_ssh, variant, which)
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=color, markersize=4, linewidth=1,
+                        label="%s, %s" % (which, variant))
+    ax.set_xlabel("hosts (podman containers with sshd, ansible.builtin.ssh), %d forks" % fleet_ssh["forks"])
+    ax.set_ylabel("median wall time of ansible-playbook (s)")
+    title = "Check (solid) and one-task ping (dashed) over SSH, per variant"
+    if data["meta"].get("quick"):
+        title += " (SMOKE RUN)"
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.45)  # room for the legend above the lines
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)
+    return True
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results")
@@ -667,10 +708,14 @@ def main(argv=None):
         with open(args.notes) as handle:
             notes = handle.read()
     drawn = plot(data, args.png)
-    text = page(data, notes, os.path.basename(args.png) if drawn else "(no plot)")
+    ssh_png = os.path.splitext(args.png)[0] + "-ssh.png"  # benchmarks-ssh.png beside benchmarks.png
+    ssh_drawn = plot_ssh(data, ssh_png)
+    text = page(data, notes, os.path.basename(args.png) if drawn else "(no plot)",
+                os.path.basename(ssh_png) if ssh_drawn else None)
     with open(args.md, "w") as handle:
         handle.write(text)
-    sys.stderr.write("report: wrote %s%s\n" % (args.md, " and " + args.png if drawn else ""))
+    sys.stderr.write("report: wrote %s%s%s\n" % (args.md, " and " + args.png if drawn else "",
+                                                 " and " + ssh_png if ssh_drawn else ""))
     return 0
 
 

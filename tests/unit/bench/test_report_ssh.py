@@ -66,7 +66,7 @@ def test_the_page_has_the_ssh_section_in_the_measured_order():
     report = load_report()
     data = copy.deepcopy(committed())
     data["fleet_ssh"] = fleet_ssh()
-    text = report.page(data, None, "benchmarks.png")
+    text = report.page(data, None, "benchmarks.png", "benchmarks-ssh.png")
     section = text[text.index("## 2b. Fleet over SSH"):]
     section = section[:section.index("\n## ", 1)]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "**4.00**" in line]
@@ -74,7 +74,7 @@ def test_the_page_has_the_ssh_section_in_the_measured_order():
     assert "| 0.200 (R² 1.000) | 0.050 (R² 1.000) | **4.00** | 3.00 s | 1.00 s |" in rows[0]
     # N=100 under plain: check 3 + 20 = 23 s, ping 1 + 5 = 6 s, 100 python starts per run each
     assert "| 100 | 3 | plain | 23.00 s (22.50-24.50) | 6.00 s (5.50-7.50) | 3.83 | 100 / 100 |" in section
-    assert "`ANSIBLE_PIPELINING=True`" in section
+    assert "`ANSIBLE_PIPELINING=True`" in section and "(benchmarks-ssh.png)" in section
     # the failed runs are listed, not averaged in
     assert "- SSH fleet N=1, plain, check: 1 run(s) failed, e.g. `/logs/failed.log`" in text
 
