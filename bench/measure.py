@@ -489,6 +489,8 @@ def measure_fleet_ssh(args, ctx, results):
     start_many(names, ctx["modlog"], compliant=True, ssh=True)
     addresses = [(n, sh(["podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", n]).stdout.strip())
                  for n in names]
+    if not all(ip for _n, ip in addresses):  # e.g. rootless podman without a bridge
+        raise BenchFailure("no address on podman's bridge for %s" % ", ".join(n for n, ip in addresses if not ip))
     say("fleet ready in %.1fs" % (time.perf_counter() - t0))
     fleet = {"forks": args.forks, "connection": "ansible.builtin.ssh", "user": SSH_USER, "become": "sudo",
              "image": SSH_IMAGE, "variants": {}, "variant_order": list(args.ssh_variants), "sizes": {}}
