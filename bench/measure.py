@@ -28,6 +28,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 IMAGE = os.environ.get("DEBUGREADY_IMAGE", "localhost/debugready-apache:bookworm")
+SSH_IMAGE = IMAGE + "-sshd"  # tests/images/build-image --sshd: the same image plus openssh-server
+SSH_USER = "deploy"
 PREFIX = "drbench-"
 WRAPPER = "/usr/local/bin/drbench-python"
 LOG_MOUNT = "/drbench-log"
@@ -109,30 +111,48 @@ def done_with(args, names):
         CREATED.remove(name)
 
 
-def start_container(name, logdir, pids_limit=None):
+# The SSH user of the fleet over SSH: key only, sudo without a password and without a tty (AWX's usual machine
+# credential, as tests/ee sets it up); the public key is in the log mount.
+PREPARE_SSH = r"""
+set -e
+id %(user)s >/dev/null 2>&1 || useradd -m -s /bin/sh %(user)s
+printf '%%s\n' '%(user)s ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/%(user)s
+chmod 0440 /etc/sudoers.d/%(user)s
+visudo -c >/dev/null
+install -d -m 0700 -o %(user)s -g %(user)s /home/%(user)s/.ssh
+install -m 0600 -o %(user)s -g %(user)s %(mount)s/id_bench.pub /home/%(user)s/.ssh/authorized_keys
+mkdir -p /run/sshd
+/usr/sbin/sshd
+"""
+
+
+def start_container(name, logdir, pids_limit=None, image=IMAGE):
     remove_containers([name])
     argv = ["podman", "run", "-d", "--name", name, "--hostname", name, "--cap-add", "SYS_PTRACE",
             "-v", "%s:%s" % (logdir, LOG_MOUNT)]
     if pids_limit is not None:
         argv += ["--pids-limit", str(pids_limit)]
     CREATED.append(name)
-    sh(argv + [IMAGE])
+    sh(argv + [image])
 
 
-def prepare(name, compliant):
+def prepare(name, compliant, ssh=False):
     """Users alice and dave (as molecule's prepare does) and the counting wrapper; `compliant`: also the
-    debug group with alice and the sudo profile's drop-in, i.e. what the role's sudo profile leaves."""
+    debug group with alice and the sudo profile's drop-in, i.e. what the role's sudo profile leaves; `ssh`:
+    also the SSH user and a running sshd."""
     script = PREPARE_USERS % {"wrapper": WRAPPER, "log": "%s/%s.log" % (LOG_MOUNT, name)}
     if compliant:
         script += PREPARE_COMPLIANT % {"mount": LOG_MOUNT}
+    if ssh:
+        script += PREPARE_SSH % {"user": SSH_USER, "mount": LOG_MOUNT}
     podman_exec(name, script)
 
 
-def start_many(names, logdir, compliant, pids_limit=None):
+def start_many(names, logdir, compliant, pids_limit=None, ssh=False):
     for name in names:
-        start_container(name, logdir, pids_limit)
+        start_container(name, logdir, pids_limit, image=SSH_IMAGE if ssh else IMAGE)
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda n: prepare(n, compliant), names))
+        list(pool.map(lambda n: prepare(n, compliant, ssh), names))
 
 
 # ---- inventories and playbook runs ------------------------------------------------------------------
@@ -145,6 +165,102 @@ def write_inventory(path, names, count):
     with open(path, "w") as handle:
         handle.write("\n".join(lines))
     return path
+
+
+def write_ssh_inventory(path, addresses, count, key):
+    """[bench] group over `addresses` ([(name, ip)]) reached over SSH as SSH_USER with become (sudo). The
+    variant's settings (pipelining, ControlPersist) come from the environment of each run, see ssh_variant_env."""
+    lines = ["[bench]"] + ["%s ansible_host=%s" % pair for pair in addresses] + [
+        "", "[bench:vars]", "ansible_connection=ansible.builtin.ssh", "ansible_user=%s" % SSH_USER,
+        "ansible_ssh_private_key_file=%s" % key,
+        # throw-away containers: their host keys are neither checked nor recorded in ~/.ssh/known_hosts
+        "ansible_ssh_common_args='-o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o LogLevel=ERROR'",
+        "ansible_become=true", "ansible_become_method=ansible.builtin.sudo",
+        "ansible_python_interpreter=%s" % (WRAPPER if count else "/usr/bin/python3"), ""]
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines))
+    return path
+
+
+# name: (pipelining, ControlPersist). ControlPersist on is Ansible's default ssh_args; off spells out no multiplexing
+# (without "ControlPersist" in the arguments Ansible adds no ControlPath). -C in both: only multiplexing differs.
+SSH_VARIANTS = {
+    "plain": (False, False),
+    "pipelining": (True, False),
+    "controlpersist": (False, True),
+    "pipelining+controlpersist": (True, True),
+}
+SSH_ARGS_PERSIST = "-C -o ControlMaster=auto -o ControlPersist=60s"
+SSH_ARGS_NO_PERSIST = "-C -o ControlMaster=no -o ControlPath=none"
+
+
+def ssh_variant_env(variant, control_dir):
+    """The environment one variant's runs get (recorded in the results as it was set)."""
+    pipelining, persist = SSH_VARIANTS[variant]
+    env = {"ANSIBLE_PIPELINING": "True" if pipelining else "False",
+           "ANSIBLE_SSH_ARGS": SSH_ARGS_PERSIST if persist else SSH_ARGS_NO_PERSIST,
+           "ANSIBLE_HOST_KEY_CHECKING": "False"}
+    if persist:
+        env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = control_dir
+    return env
+
+
+def close_masters(control_dir):
+    """Stop the ControlPersist masters a run left, so that every run starts its connections afresh (a master
+    kept from the previous repetition would make the later runs cheaper than a user's first run). Returns how
+    many there were."""
+    if not os.path.isdir(control_dir):
+        return 0
+    socks = os.listdir(control_dir)
+    for sock in socks:
+        sh(["ssh", "-o", "ControlPath=%s" % os.path.join(control_dir, sock), "-O", "exit", "drbench"], check=False)
+    return len(socks)
+
+
+def verify_masters(result, persist, hosts):
+    """ControlPersist leaves one master per host after a run, and none without it. Raises BenchFailure when
+    the variant did not run as it is labelled."""
+    if result["ssh_masters"] != (len(hosts) if persist else 0):
+        raise BenchFailure("ControlPersist %s, yet the run left %d master connection(s) for %d host(s), see %s" % (
+            "on" if persist else "off", result["ssh_masters"], len(hosts), result["log"]))
+
+
+class BenchFailure(Exception):
+    """A playbook that must succeed on every host did not: the bench run fails rather than report it."""
+
+
+def verify_check(result, report_json, hosts):
+    """The check succeeded on every host of `hosts` and found each ready (they are all compliant): the playbook
+    exited 0 and its report.json lists exactly these hosts, all ready. Raises BenchFailure otherwise."""
+    if result["rc"] != 0:
+        raise BenchFailure("the check exited %d, see %s" % (result["rc"], result["log"]))
+    try:
+        with open(report_json) as handle:
+            report = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise BenchFailure("no readable report of the check (%s), see %s" % (exc, result["log"])) from exc
+    rows = {row.get("host"): row for row in report.get("hosts", [])}
+    if set(rows) != set(hosts):
+        raise BenchFailure("the check reported hosts %s instead of %s, see %s" % (
+            sorted(rows), sorted(hosts), result["log"]))
+    not_ready = sorted(h for h, row in rows.items() if row.get("ready") is not True)
+    if not_ready:
+        raise BenchFailure("compliant host(s) %s not ready: %s, see %s" % (
+            ", ".join(not_ready), "; ".join("%s" % rows[h].get("not_ready_because") for h in not_ready),
+            result["log"]))
+
+
+def verify_pipelining(result, pipelining):
+    """With the counting wrapper, the interpreter's arguments show how the module arrived: with pipelining on
+    stdin (no AnsiballZ_*.py argument, counted as "other"), without it as a file. Raises BenchFailure when the
+    variant did not run as it is labelled."""
+    counts = result.get("remote_modules")
+    if not counts:
+        return
+    named = sum(n for module, n in counts.items() if module != "other")
+    if (named if pipelining else counts.get("other", 0)):
+        raise BenchFailure("pipelining %s, yet the targets started python with %s, see %s" % (
+            "on" if pipelining else "off", counts, result["log"]))
 
 
 def module_counts(logdir, names):
@@ -206,7 +322,7 @@ class Sampler(threading.Thread):
                 pass
 
 
-def run_playbook(args, playbook, inventory, extra_vars, log_path, forks=None, profile=False):
+def run_playbook(args, playbook, inventory, extra_vars, log_path, forks=None, profile=False, env_extra=None):
     """Run one ansible-playbook; its wall time, the CPU time and max RSS of its process tree (wait4)."""
     argv = ["ansible-playbook", "-i", inventory, playbook, "-e", "debugready_hosts=bench"]
     for item in extra_vars:
@@ -219,8 +335,10 @@ def run_playbook(args, playbook, inventory, extra_vars, log_path, forks=None, pr
     else:
         env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     env.pop("ANSIBLE_DEBUG", None)
+    env.update(env_extra or {})
     with open(log_path, "w") as log:
-        log.write("$ %s\n" % " ".join(argv))
+        log.write("$ %s%s\n" % ("".join("%s=%s " % (k, shlex.quote(v)) for k, v in sorted((env_extra or {}).items())),
+                                 " ".join(argv)))
         log.flush()
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
@@ -259,16 +377,20 @@ def profile_tasks_lines(log_path):
 class Case(object):
     """One playbook measured repeatedly: runs, module counts, the profile run."""
 
-    def __init__(self, label, playbook, extra_vars, forks=None):
+    def __init__(self, label, playbook, extra_vars, forks=None, env=None, after_run=None):
+        """`env`: set for its runs (and recorded); `after_run(result)`: called after each run (may raise)."""
         self.label, self.playbook, self.extra_vars, self.forks = label, playbook, extra_vars, forks
+        self.env, self.after_run = env, after_run
         self.data = {"playbook": os.path.relpath(playbook, REPO) if os.path.isabs(playbook) else playbook,
                      "extra_vars": extra_vars, "forks": forks, "runs": []}
+        if env:
+            self.data["env"] = env
 
     def run(self, args, ctx, inventory, hosts, profile=False):
         log = os.path.join(ctx["logs"], "%s-%d%s.log" % (self.label, len(self.data["runs"]) + 1,
                                                          "-profile" if profile else ""))
         module_counts(ctx["modlog"], hosts)
-        result = run_playbook(args, self.playbook, inventory, self.extra_vars, log, self.forks, profile)
+        result = run_playbook(args, self.playbook, inventory, self.extra_vars, log, self.forks, profile, self.env)
         if args.count:
             counts = module_counts(ctx["modlog"], hosts)
             result["remote_modules"] = counts
@@ -280,6 +402,8 @@ class Case(object):
         say("%-22s %6.2fs  modules=%s%s" % (self.label + (" (profile)" if profile else ""), result["wall_s"],
                                             result.get("remote_module_executions"),
                                             "" if result["rc"] == 0 else "  rc=%d" % result["rc"]))
+        if self.after_run:
+            self.after_run(result)
         return result
 
 
@@ -349,6 +473,95 @@ def measure_fleet(args, ctx, results):
     fleet["load_after"] = loadavg()
     results["fleet"] = fleet
     done_with(args, names)
+
+
+def measure_fleet_ssh(args, ctx, results):
+    """The fleet over SSH (as deploy, become with sudo): for each size, the check and a one-task ping playbook
+    under each variant of pipelining and ControlPersist, all interleaved in each repetition. The check must
+    succeed, and find every (compliant) host ready, in every run: otherwise the bench fails."""
+    largest = max(args.sizes)
+    names = ["%sssh-%03d" % (PREFIX, i) for i in range(1, largest + 1)]
+    key = os.path.join(ctx["work"], "id_bench")
+    sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "drbench", "-f", key])
+    shutil.copy(key + ".pub", os.path.join(ctx["modlog"], "id_bench.pub"))
+    say("starting %d compliant fleet container(s) with sshd (%s)" % (largest, SSH_IMAGE))
+    t0 = time.perf_counter()
+    start_many(names, ctx["modlog"], compliant=True, ssh=True)
+    addresses = [(n, sh(["podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", n]).stdout.strip())
+                 for n in names]
+    if not all(ip for _n, ip in addresses):  # e.g. rootless podman without a bridge
+        raise BenchFailure("no address on podman's bridge for %s" % ", ".join(n for n, ip in addresses if not ip))
+    say("fleet ready in %.1fs" % (time.perf_counter() - t0))
+    fleet = {"forks": args.forks, "connection": "ansible.builtin.ssh", "user": SSH_USER, "become": "sudo",
+             "image": SSH_IMAGE, "variants": {}, "variant_order": list(args.ssh_variants), "sizes": {}}
+    for variant in args.ssh_variants:
+        pipelining, persist = SSH_VARIANTS[variant]
+        fleet["variants"][variant] = {"pipelining": pipelining, "control_persist": persist,
+                                      "env": ssh_variant_env(variant, "DIR")}
+    # ControlPath sockets: a short directory of their own (a Unix socket path has at most 107 bytes)
+    sockets = tempfile.mkdtemp(prefix="drbcp-")
+    try:
+        measure_fleet_ssh_runs(args, ctx, fleet, names, addresses, key, sockets)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+    results["fleet_ssh"] = fleet
+    done_with(args, names)
+
+
+def measure_fleet_ssh_runs(args, ctx, fleet, names, addresses, key, sockets):
+    variants = args.ssh_variants
+    # Not timed: every host answers over SSH with sudo under every variant before anything is measured.
+    inventory = write_ssh_inventory(os.path.join(ctx["work"], "inv-ssh-all.ini"), addresses, args.count, key)
+    for variant in variants:
+        control = os.path.join(sockets, "warm")
+        os.makedirs(control, exist_ok=True)
+        warm = run_playbook(args, FLOOR, inventory, [],
+                            os.path.join(ctx["logs"], "ssh-warmup-%s.log" % variant), args.forks,
+                            env_extra=ssh_variant_env(variant, control))
+        close_masters(control)
+        if warm["rc"] != 0:
+            raise BenchFailure("the ping over SSH (%s) failed before the measurement, see %s" % (variant, warm["log"]))
+    module_counts(ctx["modlog"], names)
+    fleet["load_before"] = loadavg()
+    for size in sorted(args.sizes):
+        hosts = names[:size]
+        inventory = write_ssh_inventory(os.path.join(ctx["work"], "inv-ssh-%d.ini" % size), addresses[:size],
+                                        args.count, key)
+        reps = args.large_reps if size >= args.large else args.fleet_reps
+        cases, entry = [], {"hosts": size, "reps": reps, "variants": {}}
+        for number, variant in enumerate(variants):
+            tag = "ssh%d-%s" % (size, variant)
+            control = os.path.join(sockets, "%d-%d" % (size, number))
+            os.makedirs(control, exist_ok=True)
+            env = ssh_variant_env(variant, control)
+            report_dir = os.path.join(ctx["work"], "report-" + tag)
+
+            def after_check(result, report_dir=report_dir, control=control, hosts=hosts, variant=variant):
+                result["ssh_masters"] = close_masters(control)
+                report = os.path.join(report_dir, "report.json")
+                verify_check(result, report, hosts)
+                os.remove(report)  # the next run must write its own
+                verify_pipelining(result, SSH_VARIANTS[variant][0])
+                verify_masters(result, SSH_VARIANTS[variant][1], hosts)
+
+            def after_ping(result, control=control, hosts=hosts, variant=variant):
+                result["ssh_masters"] = close_masters(control)
+                if result["rc"] != 0:
+                    raise BenchFailure("the ping exited %d, see %s" % (result["rc"], result["log"]))
+                verify_pipelining(result, SSH_VARIANTS[variant][0])
+                verify_masters(result, SSH_VARIANTS[variant][1], hosts)
+
+            check = Case(tag + "-check", "debugready.ptrace.check",
+                         [CHECK_VARS, "debugready_report_dir=%s" % report_dir], args.forks, env, after_check)
+            ping = Case(tag + "-ping", FLOOR, [], args.forks, env, after_ping)
+            cases += [check, ping]
+            entry["variants"][variant] = {"check": check.data, "ping": ping.data}
+        for rep in range(reps):
+            shift = rep % len(cases)
+            for case in cases[shift:] + cases[:shift]:
+                case.run(args, ctx, inventory, hosts)
+        fleet["sizes"][str(size)] = entry
+    fleet["load_after"] = loadavg()
 
 
 # ---- on target ------------------------------------------------------------------------------------
@@ -509,7 +722,7 @@ def new_work_dir(keep=3):
     return tempfile.mkdtemp(prefix="run-%s-" % time.strftime("%Y%m%dT%H%M%S"), dir=base)
 
 
-PARTS = {"target": ["on_target"], "one_host": ["one_host", "converge_first"], "fleet": ["fleet"]}
+PARTS = {"target": ["on_target"], "one_host": ["one_host", "converge_first"], "fleet": ["fleet", "fleet_ssh"]}
 
 
 def merged(previous, fresh, load_before, load_after):
@@ -539,7 +752,13 @@ def parse_args(argv):
     parser.add_argument("--large", type=int, default=25, help="fleet sizes from this one up use --large-reps")
     parser.add_argument("--large-reps", type=int, default=3)
     parser.add_argument("--fresh-reps", type=int, default=3, help="first converges, each of a fresh container")
-    parser.add_argument("--sizes", default="1,10,25,50", help="fleet sizes, comma-separated")
+    parser.add_argument("--sizes", help="fleet sizes, comma-separated (default 1,10,25,50; with --connection ssh "
+                                         "1,10,25,50,100)")
+    parser.add_argument("--connection", choices=("podman", "ssh"), default="podman",
+                        help="the fleet part's connection: podman (the default), or ssh: containers with sshd, "
+                             "the check and a ping under each --ssh-variants (instead of check and baseline)")
+    parser.add_argument("--ssh-variants", default=",".join(SSH_VARIANTS),
+                        help="with --connection ssh, comma-separated among %s" % ", ".join(SSH_VARIANTS))
     parser.add_argument("--forks", type=int, default=10)
     parser.add_argument("--target-procs", type=int, default=2000)
     parser.add_argument("--target-sudoers", type=int, default=200)
@@ -560,7 +779,14 @@ def parse_args(argv):
         args.reps = args.fleet_reps = args.large_reps = args.fresh_reps = 1
         args.sizes = "1,2"
         args.target_runs = min(args.target_runs, 5)
+    if args.sizes is None:
+        args.sizes = "1,10,25,50,100" if args.connection == "ssh" else "1,10,25,50"
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.ssh_variants = [v for v in args.ssh_variants.split(",") if v]
+    unknown = [v for v in args.ssh_variants if v not in SSH_VARIANTS]
+    if unknown or not args.ssh_variants:
+        parser.error("--ssh-variants: unknown %s (choose among %s)" % (", ".join(unknown) or "(none given)",
+                                                                         ", ".join(SSH_VARIANTS)))
     args.only = set(args.only.split(","))
     return args
 
@@ -590,6 +816,8 @@ def main(argv=None):
                          "target_procs": args.target_procs, "target_sudoers": args.target_sudoers,
                          "target_runs": args.target_runs, "count_wrapper": args.count,
                          "rss_interval_s": args.rss_interval, "connection": "containers.podman.podman",
+                         "fleet_connection": "ansible.builtin.ssh" if args.connection == "ssh" else
+                         "containers.podman.podman",
                          "check_vars": CHECK_VARS, "converge_vars": CONVERGE_VARS},
             "work_dir": work,
         },
@@ -607,7 +835,13 @@ def main(argv=None):
         if "one_host" in args.only:
             measure_converge_and_one_host(args, ctx, results)
         if "fleet" in args.only:
-            measure_fleet(args, ctx, results)
+            if args.connection == "ssh":
+                measure_fleet_ssh(args, ctx, results)
+            else:
+                measure_fleet(args, ctx, results)
+    except BenchFailure as exc:
+        say("FAILED, nothing written: %s" % exc)
+        return 1
     finally:
         if not args.keep:
             remove_containers(CREATED)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Turn bench/measure.py's JSON into docs/benchmarks.md and docs/benchmarks.png.
+"""Turn bench/measure.py's JSON into docs/benchmarks.md and docs/benchmarks.png (and benchmarks-ssh.png).
 
 Usage: python bench/report.py RESULTS.json --md OUT.md --png OUT.png [--notes bench/optimisations.md]
 Needs matplotlib for the plot (bench/report runs it in the bench venv); without it only the page is written.
@@ -107,6 +107,105 @@ def fleet_points(fleet, which):
     return out
 
 
+def ssh_points(fleet_ssh, variant, which):
+    """[(N, median, min, max)] of one playbook ("check" or "ping") of one SSH variant, by N."""
+    out = []
+    for size, entry in sorted(fleet_ssh.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        case = entry["variants"].get(variant, {}).get(which)
+        st = wall(case) if case else None
+        if st:
+            out.append((int(size), st["median"], st["min"], st["max"]))
+    return out
+
+
+def ssh_marginal(fleet_ssh, variant):
+    """Marginal cost per host of the check and of the ping under one variant (least-squares slope of the medians
+    over N), with intercepts, R² and the ratio check / ping of the slopes (None where it cannot be computed)."""
+    out = {}
+    for which in ("check", "ping"):
+        points = [(x, y) for x, y, _lo, _hi in ssh_points(fleet_ssh, variant, which)]
+        slope, icpt = fit(points)
+        out[which] = {"slope": slope, "intercept": icpt, "r2": r_squared(points, slope, icpt), "sizes": len(points)}
+    check, ping = out["check"]["slope"], out["ping"]["slope"]
+    # a flat or falling ping line (noise at small N) gives no meaningful ratio
+    out["ratio"] = check / ping if check is not None and ping is not None and ping > 0 else None
+    return out
+
+
+def ssh_variants(fleet_ssh):
+    """The variants in the order they were measured (the JSON's keys are sorted)."""
+    return fleet_ssh.get("variant_order") or sorted(
+        fleet_ssh.get("variants", {}),
+        key=lambda v: (fleet_ssh["variants"][v]["control_persist"], fleet_ssh["variants"][v]["pipelining"]))
+
+
+def _fmt_opt(value, pattern):
+    return "n/a" if value is None else pattern % value
+
+
+def ssh_section(fleet_ssh, add, png_name=None):
+    """The fleet over SSH: per N and variant the check against the one-task ping, then the marginal costs."""
+    variants = ssh_variants(fleet_ssh)
+    add("## 2b. Fleet over SSH: N hosts at %d forks, pipelining and ControlPersist" % fleet_ssh["forks"])
+    add("")
+    if png_name:
+        add("![wall time over SSH against the number of hosts, per variant](%s)" % png_name)
+        add("")
+    add("`bench/run --only fleet --connection ssh`: containers of `%s` with sshd, reached with `%s` as `%s` (a key "
+        "generated for the run, host keys neither checked nor recorded) and become with sudo (NOPASSWD, no tty). "
+        "In each repetition the check and a one-task `ansible.builtin.ping` playbook (`bench/playbooks/floor.yml`, "
+        "also with become) run under every variant, interleaved; the check must succeed with every host ready in "
+        "every run, or the bench fails. What each variant sets in the environment of `ansible-playbook`:" % (
+            fleet_ssh["image"], fleet_ssh["connection"], fleet_ssh["user"]))
+    add("")
+    add("| variant | pipelining | ControlPersist | environment |")
+    add("|---|---|---|---|")
+    for name in variants:
+        info = fleet_ssh["variants"][name]
+        add("| %s | %s | %s | %s |" % (name, "on" if info["pipelining"] else "off",
+                                      "on" if info["control_persist"] else "off",
+                                      ", ".join("`%s=%s`" % kv for kv in sorted(info["env"].items()))))
+    add("")
+    add("Load average (1, 5, 15 min) before and after: %s -> %s." % (fleet_ssh.get("load_before"),
+                                                                     fleet_ssh.get("load_after")))
+    add("")
+    add("`DIR` is a directory per variant and N; the masters are stopped after every run, so each run opens its "
+        "connections afresh (ControlPersist saves the connections within a run, not between runs).")
+    add("")
+    add("| N | reps | variant | check | ping | check / ping | python starts per run (check / ping) |")
+    add("|---|---|---|---|---|---|---|")
+    for size, entry in sorted(fleet_ssh.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        for name in variants:
+            cases = entry["variants"].get(name)
+            if not cases:
+                continue
+            r = ratio(cases["check"], cases["ping"])
+            add("| %s | %d | %s | %s | %s | %s | %s / %s |" % (
+                size, entry["reps"], name, fmt_s(wall(cases["check"])), fmt_s(wall(cases["ping"])),
+                _fmt_opt(r, "%.2f"), modules(cases["check"])[0], modules(cases["ping"])[0]))
+    add("")
+    add("Marginal cost per host: the least-squares slope of the median wall time against N (R² in parentheses), "
+        "and the ratio of the two slopes.")
+    add("")
+    add("| variant | check, s per host | ping, s per host | check / ping per host | check at N=0 | ping at N=0 |")
+    add("|---|---|---|---|---|---|")
+    for name in variants:
+        m = ssh_marginal(fleet_ssh, name)
+        cells = []
+        for which in ("check", "ping"):
+            cells.append(_fmt_opt(m[which]["slope"], "%.3f") + (
+                " (R² %.3f)" % m[which]["r2"] if m[which]["r2"] is not None else ""))
+        add("| %s | %s | %s | %s | %s | %s |" % (name, cells[0], cells[1], _fmt_opt(m["ratio"], "**%.2f**"),
+                                                 _fmt_opt(m["check"]["intercept"], "%.2f s"),
+                                                 _fmt_opt(m["ping"]["intercept"], "%.2f s")))
+    add("")
+    add("Python starts are counted on the targets by the interpreter wrapper: with pipelining the module comes on "
+        "stdin, without it as an `AnsiballZ_*.py` file. After every run the bench checks that each variant ran as "
+        "labelled: the module came on stdin exactly when pipelining is on, and ControlPersist left one master "
+        "connection per host (none without it).")
+    add("")
+
+
 def headline(data):
     one = data.get("one_host")
     if not one:
@@ -159,7 +258,9 @@ def readme_summary(data):
                             target["host"]["sudoers_d_files"]))
     meta = data["meta"]
     when = {meta["started_utc"][:10]}
-    when.update(info["started_utc"][:10] for info in (meta.get("remeasured") or {}).values())
+    # the dates of the parts this paragraph quotes (the SSH fleet is on the page only)
+    when.update(info["started_utc"][:10] for part, info in (meta.get("remeasured") or {}).items()
+                if part != "fleet_ssh")
     return "%s (measured %s on a %d-core %s machine, podman connection; figures, how they were taken and how to " \
            "reproduce them: [docs/benchmarks.md](docs/benchmarks.md))." % (
                text, " and ".join(sorted(when)), meta["machine"]["nproc"], meta["machine"]["cpu"])
@@ -258,6 +359,9 @@ def failed_runs(data):
         cases.append(("first converge", data["converge_first"]))
     for size, entry in (data.get("fleet") or {}).get("sizes", {}).items():
         cases += [("fleet N=%s, %s" % (size, which), entry[which]) for which in ("check", "baseline")]
+    for size, entry in (data.get("fleet_ssh") or {}).get("sizes", {}).items():
+        for variant, pair in entry["variants"].items():
+            cases += [("SSH fleet N=%s, %s, %s" % (size, variant, which), pair[which]) for which in ("check", "ping")]
     out = []
     for label, case in cases:
         bad = [r for r in case["runs"] + [case.get("profile_run") or {"rc": 0}] if r.get("rc") != 0]
@@ -303,7 +407,7 @@ def targets_table(data, add):
     add("")
 
 
-def page(data, notes, png_name):
+def page(data, notes, png_name, ssh_png_name=None):
     meta = data["meta"]
     m, v, s = meta["machine"], meta["versions"], meta["settings"]
     lines = []
@@ -448,6 +552,9 @@ def page(data, notes, png_name):
                                                          "; R² %.3f" % r2 if r2 is not None else "", cslope or 0))
         add("")
 
+    if data.get("fleet_ssh"):
+        ssh_section(data["fleet_ssh"], add, ssh_png_name)
+
     target = data.get("on_target")
     if target:
         h = target["host"]
@@ -497,6 +604,7 @@ bench/run                 # the full measurement: docs/benchmarks.json, .md and 
 bench/run --quick         # smoke test: fleet sizes 1 and 2, one repetition, into ~/.cache/debugready/bench-quick/
 bench/run --update --only target   # re-measure one part into docs/benchmarks.json (the page names its commit and load)
 bench/report docs/benchmarks.json     # regenerate the page and the plot without measuring again
+bench/run --update --only fleet --connection ssh   # the fleet over SSH (section 2b), sizes 1,10,25,50,100
 bench/run --reps 5 --fleet-reps 5 --large 25 --large-reps 3 --sizes 1,10,25,50 --forks 10   # the defaults
 ```
 
@@ -527,6 +635,11 @@ tests: this page is the only place with numbers.
 - **Floor**: a playbook with one `ping` per host, the least any playbook that asks each host something costs.
 - **Fleet**: N containers at the same `--forks`, the two playbooks alternating. The marginal cost per host is the
   least-squares slope of the median wall time against N; compare it with one module round trip (section 1).
+- **Fleet over SSH** (`--connection ssh`, section 2b): N containers of the `-sshd` image with sshd, reached over
+  `ansible.builtin.ssh` as `deploy` with become (sudo, no password, no tty), a key generated per run. Each variant
+  of pipelining (`ANSIBLE_PIPELINING`) and ControlPersist (`ANSIBLE_SSH_ARGS`) runs the check and a one-task ping
+  playbook; the marginal cost per host of each is the least-squares slope of its median wall time against N, and
+  their ratio says how many pings' worth of time one more host costs the check. `--ssh-variants` picks variants.
 - **Controller CPU**: user+sys time of the `ansible-playbook` process and every descendant it waited for
   (`wait4`), i.e. Ansible's workers and the `podman` CLI processes; the container runtime's own processes
   (conmon, runc) are not descendants and are not included. **Peak RSS (tree)**: the largest sum of the resident
@@ -587,6 +700,44 @@ def plot(data, png):
     return True
 
 
+def plot_ssh(data, png):
+    """Median wall time against N over SSH: the check (solid) and the ping (dashed) of each variant."""
+    fleet_ssh = data.get("fleet_ssh")
+    if not fleet_ssh:
+        return False
+    try:
+        import matplotlib  # pylint: disable=import-outside-toplevel
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+        from matplotlib.ticker import MaxNLocator  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    colors = ["tab:red", "tab:orange", "tab:green", "tab:blue"]
+    for number, variant in enumerate(ssh_variants(fleet_ssh)):
+        color = colors[number % len(colors)]
+        for which, style in (("check", "o-"), ("ping", "s--")):
+            pts = ssh_points(fleet_ssh, variant, which)
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=color, markersize=4, linewidth=1,
+                        label="%s, %s" % (which, variant))
+    ax.set_xlabel("hosts (podman containers with sshd, ansible.builtin.ssh), %d forks" % fleet_ssh["forks"])
+    ax.set_ylabel("median wall time of ansible-playbook (s)")
+    title = "Check (solid) and one-task ping (dashed) over SSH, per variant"
+    if data["meta"].get("quick"):
+        title += " (SMOKE RUN)"
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.45)  # room for the legend above the lines
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)
+    return True
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results")
@@ -614,10 +765,14 @@ def main(argv=None):
         with open(args.notes) as handle:
             notes = handle.read()
     drawn = plot(data, args.png)
-    text = page(data, notes, os.path.basename(args.png) if drawn else "(no plot)")
+    ssh_png = os.path.splitext(args.png)[0] + "-ssh.png"  # benchmarks-ssh.png beside benchmarks.png
+    ssh_drawn = plot_ssh(data, ssh_png)
+    text = page(data, notes, os.path.basename(args.png) if drawn else "(no plot)",
+                os.path.basename(ssh_png) if ssh_drawn else None)
     with open(args.md, "w") as handle:
         handle.write(text)
-    sys.stderr.write("report: wrote %s%s\n" % (args.md, " and " + args.png if drawn else ""))
+    sys.stderr.write("report: wrote %s%s%s\n" % (args.md, " and " + args.png if drawn else "",
+                                                 " and " + ssh_png if ssh_drawn else ""))
     return 0
 
 
