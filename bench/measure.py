@@ -337,8 +337,8 @@ def run_playbook(args, playbook, inventory, extra_vars, log_path, forks=None, pr
     env.pop("ANSIBLE_DEBUG", None)
     env.update(env_extra or {})
     with open(log_path, "w") as log:
-        log.write("$ %s%s\n" % ("".join("%s=%s " % (k, shlex.quote(v)) for k, v in sorted((env_extra or {}).items())),
-                                 " ".join(argv)))
+        prefix = "".join("%s=%s " % (k, shlex.quote(v)) for k, v in sorted((env_extra or {}).items()))
+        log.write("$ %s%s\n" % (prefix, " ".join(argv)))
         log.flush()
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
@@ -752,8 +752,8 @@ def parse_args(argv):
     parser.add_argument("--large", type=int, default=25, help="fleet sizes from this one up use --large-reps")
     parser.add_argument("--large-reps", type=int, default=3)
     parser.add_argument("--fresh-reps", type=int, default=3, help="first converges, each of a fresh container")
-    parser.add_argument("--sizes", help="fleet sizes, comma-separated (default 1,10,25,50; with --connection ssh "
-                                         "1,10,25,50,100)")
+    parser.add_argument("--sizes",
+                        help="fleet sizes, comma-separated (default 1,10,25,50; with --connection ssh 1,10,25,50,100)")
     parser.add_argument("--connection", choices=("podman", "ssh"), default="podman",
                         help="the fleet part's connection: podman (the default), or ssh: containers with sshd, "
                              "the check and a ping under each --ssh-variants (instead of check and baseline)")
@@ -785,8 +785,8 @@ def parse_args(argv):
     args.ssh_variants = [v for v in args.ssh_variants.split(",") if v]
     unknown = [v for v in args.ssh_variants if v not in SSH_VARIANTS]
     if unknown or not args.ssh_variants:
-        parser.error("--ssh-variants: unknown %s (choose among %s)" % (", ".join(unknown) or "(none given)",
-                                                                         ", ".join(SSH_VARIANTS)))
+        parser.error("--ssh-variants: unknown %s (choose among %s)" % (
+            ", ".join(unknown) or "(none given)", ", ".join(SSH_VARIANTS)))
     args.only = set(args.only.split(","))
     return args
 

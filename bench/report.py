@@ -162,9 +162,9 @@ def ssh_section(fleet_ssh, add, png_name=None):
     add("|---|---|---|---|")
     for name in variants:
         info = fleet_ssh["variants"][name]
-        add("| %s | %s | %s | %s |" % (name, "on" if info["pipelining"] else "off",
-                                      "on" if info["control_persist"] else "off",
-                                      ", ".join("`%s=%s`" % kv for kv in sorted(info["env"].items()))))
+        add("| %s | %s | %s | %s |" % (
+            name, "on" if info["pipelining"] else "off", "on" if info["control_persist"] else "off",
+            ", ".join("`%s=%s`" % kv for kv in sorted(info["env"].items()))))
     add("")
     add("Load average (1, 5, 15 min) before and after: %s -> %s." % (fleet_ssh.get("load_before"),
                                                                      fleet_ssh.get("load_after")))

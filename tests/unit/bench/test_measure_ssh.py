@@ -41,8 +41,8 @@ def test_the_inventory_reaches_deploy_with_sudo_as_ansible_reads_it(measure, tmp
     from ansible.parsing.dataloader import DataLoader
     from ansible.vars.manager import VariableManager
 
-    path = measure.write_ssh_inventory(str(tmp_path / "inv.ini"), [("drbench-ssh-001", "10.88.0.5"),
-                                                                    ("drbench-ssh-002", "10.88.0.6")], True, "/k/id")
+    hosts = [("drbench-ssh-001", "10.88.0.5"), ("drbench-ssh-002", "10.88.0.6")]
+    path = measure.write_ssh_inventory(str(tmp_path / "inv.ini"), hosts, True, "/k/id")
     loader = DataLoader()
     inventory = InventoryManager(loader=loader, sources=[path])
     assert [h.name for h in inventory.get_hosts("bench")] == ["drbench-ssh-001", "drbench-ssh-002"]
