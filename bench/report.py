@@ -659,7 +659,6 @@ def plot(data, png):
         import matplotlib  # pylint: disable=import-outside-toplevel
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-        from matplotlib.ticker import MaxNLocator  # pylint: disable=import-outside-toplevel
     except ImportError:
         sys.stderr.write("report: matplotlib is not installed; no plot written\n")
         return False
@@ -682,22 +681,28 @@ def plot(data, png):
                     label="fit: %.2f s + %.2f s/host" % (icpt, slope))
     ax.set_xlabel("hosts (podman containers), %d forks" % fleet["forks"])
     ax.set_ylabel("wall time of ansible-playbook (s)")
-    title = "Readiness check: wall time against the number of hosts"
+    machine = data["meta"]["machine"]
+    fig.text(0.99, 0.01, "%s, %s, %d cores" % (data["meta"]["started_utc"][:10], machine["cpu"], machine["nproc"]),
+             ha="right", fontsize=7, color="gray")
+    # headroom: room for the legend above the points
+    _finish_plot(plt, fig, ax, data, "Readiness check: wall time against the number of hosts", png, 1.35, 8)
+    return True
+
+
+def _finish_plot(plt, fig, ax, data, title, png, headroom, legend_size):
+    """Title (marked on a smoke run), axes from 0 with `headroom` above for the legend, grid; save and close."""
+    from matplotlib.ticker import MaxNLocator  # pylint: disable=import-outside-toplevel
     if data["meta"].get("quick"):
         title += " (SMOKE RUN)"
     ax.set_title(title, fontsize=10)
     ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.35)  # room for the legend above the points
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * headroom)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", ncol=2)
-    machine = data["meta"]["machine"]
-    fig.text(0.99, 0.01, "%s, %s, %d cores" % (data["meta"]["started_utc"][:10], machine["cpu"], machine["nproc"]),
-             ha="right", fontsize=7, color="gray")
+    ax.legend(fontsize=legend_size, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(png)
     plt.close(fig)
-    return True
 
 
 def plot_ssh(data, png):
@@ -709,7 +714,6 @@ def plot_ssh(data, png):
         import matplotlib  # pylint: disable=import-outside-toplevel
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-        from matplotlib.ticker import MaxNLocator  # pylint: disable=import-outside-toplevel
     except ImportError:
         return False
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
@@ -723,18 +727,7 @@ def plot_ssh(data, png):
                         label="%s, %s" % (which, variant))
     ax.set_xlabel("hosts (podman containers with sshd, ansible.builtin.ssh), %d forks" % fleet_ssh["forks"])
     ax.set_ylabel("median wall time of ansible-playbook (s)")
-    title = "Check (solid) and one-task ping (dashed) over SSH, per variant"
-    if data["meta"].get("quick"):
-        title += " (SMOKE RUN)"
-    ax.set_title(title, fontsize=10)
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.45)  # room for the legend above the lines
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", ncol=2)
-    fig.tight_layout()
-    fig.savefig(png)
-    plt.close(fig)
+    _finish_plot(plt, fig, ax, data, "Check (solid) and one-task ping (dashed) over SSH, per variant", png, 1.45, 7)
     return True
 
 
