@@ -20,9 +20,9 @@ CACHE="$(cd "$CACHE" && pwd -P)"
 
 _req_hash="$({ cat "$REPO"/tests/requirements*.txt 2>/dev/null || true; } | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-$_req_hash"
-# The main job's venv (scripts/check): ansible-core alone, the test venv's pin and constraints.
-_req_hash="$({ grep -E '^ansible-core==' "$REPO/tests/requirements.txt"; cat "$REPO/tests/requirements-constraints.txt"; } \
-  2>/dev/null | sha256sum | cut -c1-12)"
+# The main job's venv (scripts/check): ansible-core alone (CHECK_PIN, the test venv's pin) and the constraints.
+CHECK_PIN="$(grep -E '^ansible-core==' "$REPO/tests/requirements.txt" 2>/dev/null || true)"
+_req_hash="$({ echo "$CHECK_PIN"; cat "$REPO/tests/requirements-constraints.txt"; } 2>/dev/null | sha256sum | cut -c1-12)"
 CHECK_VENV="$CACHE/check-venv-$_req_hash"
 unset _req_hash
 
@@ -38,7 +38,7 @@ fi
 # Recreated every time so that a checkout in another folder is the one tested.
 ln -sfn "$REPO" "$COLLECTION_DIR"
 
-export REPO CACHE VENV CHECK_VENV COLLECTIONS_ROOT COLLECTION_DIR
+export REPO CACHE VENV CHECK_VENV CHECK_PIN COLLECTIONS_ROOT COLLECTION_DIR
 # uv's cache (scripts/setup-core-venv), on the venvs' file system: their files are hard links into it.
 export UV_CACHE_DIR="$CACHE/uv-cache"
 
