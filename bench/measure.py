@@ -218,9 +218,11 @@ def close_masters(control_dir):
 
 
 def verify_masters(result, persist, hosts):
-    """ControlPersist leaves one master per host after a run, and none without it. Raises BenchFailure when
-    the variant did not run as it is labelled."""
-    if result["ssh_masters"] != (len(hosts) if persist else 0):
+    """ControlPersist leaves masters after a run, at most one per host, and none without it. Raises BenchFailure
+    when the variant did not run as it is labelled. (Fewer masters than hosts is ControlPersist=60s, Ansible's
+    default, at work: in a run longer than a minute the first hosts' masters sit idle long enough to exit.)"""
+    masters = result["ssh_masters"]
+    if not (1 <= masters <= len(hosts) if persist else masters == 0):
         raise BenchFailure("ControlPersist %s, yet the run left %d master connection(s) for %d host(s), see %s" % (
             "on" if persist else "off", result["ssh_masters"], len(hosts), result["log"]))
 

@@ -201,8 +201,10 @@ def ssh_section(fleet_ssh, add, png_name=None):
     add("")
     add("Python starts are counted on the targets by the interpreter wrapper: with pipelining the module comes on "
         "stdin, without it as an `AnsiballZ_*.py` file. After every run the bench checks that each variant ran as "
-        "labelled: the module came on stdin exactly when pipelining is on, and ControlPersist left one master "
-        "connection per host (none without it).")
+        "labelled: the module came on stdin exactly when pipelining is on, and ControlPersist left master "
+        "connections, at most one per host, and none without it. Fewer than one per host is Ansible's default "
+        "`ControlPersist=60s` at work: in a run longer than a minute, the masters of the first hosts sit idle for "
+        "a minute and exit, and a later task to those hosts connects afresh.")
     add("")
 
 

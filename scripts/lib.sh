@@ -5,6 +5,7 @@
 #   CACHE   everything the tests download or build (venv, images, logs, builds)
 #   VENV    Python venv for the tests, keyed on tests/requirements*.txt (incl. requirements-constraints.txt)
 #   CHECK_VENV  the main job's venv (scripts/check): only the ansible-core of tests/requirements.txt
+#   DOCS_VENV   the docsite's venv (scripts/build-docs): scripts/docsite/*.txt and that ansible-core
 #
 # Sourcing it also (re)creates $CACHE/collections/ansible_collections/debugready/ptrace
 # as a symlink to REPO, writes $CACHE/containers.conf and exports the variables that
@@ -24,6 +25,8 @@ VENV="$CACHE/venv-$_req_hash"
 CHECK_PIN="$(grep -E '^ansible-core==' "$REPO/tests/requirements.txt" 2>/dev/null || true)"
 _req_hash="$({ echo "$CHECK_PIN"; cat "$REPO/tests/requirements-constraints.txt"; } 2>/dev/null | sha256sum | cut -c1-12)"
 CHECK_VENV="$CACHE/check-venv-$_req_hash"
+_req_hash="$({ echo "$CHECK_PIN"; cat "$REPO"/scripts/docsite/*.txt; } 2>/dev/null | sha256sum | cut -c1-12)"
+DOCS_VENV="$CACHE/docs-venv-$_req_hash"
 unset _req_hash
 
 # One collections path (and sanity tree) per checkout, so two checkouts can be tested at once.
@@ -38,7 +41,7 @@ fi
 # Recreated every time so that a checkout in another folder is the one tested.
 ln -sfn "$REPO" "$COLLECTION_DIR"
 
-export REPO CACHE VENV CHECK_VENV CHECK_PIN COLLECTIONS_ROOT COLLECTION_DIR
+export REPO CACHE VENV CHECK_VENV CHECK_PIN DOCS_VENV COLLECTIONS_ROOT COLLECTION_DIR
 # uv's cache (scripts/setup-core-venv), on the venvs' file system: their files are hard links into it.
 export UV_CACHE_DIR="$CACHE/uv-cache"
 

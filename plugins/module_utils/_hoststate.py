@@ -15,11 +15,11 @@ import datetime
 import os
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _caps, _command, _container, _fileio, _findings, _lsm, _procs, _sudoers, _sudoers_write, _sysctl,
+    _caps, _command, _container, _fileio, _findings, _lsm, _perf, _procs, _sudoers, _sudoers_write, _sysctl,
     _sysctl_write, _tools,
 )
 
-SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers")
+SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf")
 
 
 def _read_int(path):
@@ -40,28 +40,38 @@ def _boot_source_is_ours(source, root):
         return None
 
 
-def yama_facts(root, lsm_list, self_proc, initial_userns):
+def yama_facts(root, lsm_list, self_proc, initial_userns, sysctl_cache=None):
     cap_eff = self_proc["capabilities"]["effective"] or 0
     facts = _lsm.yama_runtime(root, lsm_list, bool(cap_eff >> _caps.CAP_SYS_PTRACE & 1), initial_userns)
-    cache = {}
-    per_applier = {}
+    boot = _sysctl.boot_facts(_lsm.YAMA_KEY, root, sysctl_cache if sysctl_cache is not None else {})
     for applier in _sysctl.APPLIERS:
-        resolution = _sysctl.resolve(_lsm.YAMA_KEY, root, applier, cache).as_dict()
-        resolution["scope"] = _lsm.parse_scope(resolution["value"])
-        per_applier[applier] = resolution
-    applier = _sysctl.boot_applier(root)
-    chosen = per_applier[applier]
-    facts["boot"] = {
-        "applier": applier,
-        "scope": chosen["scope"],
-        "value": chosen["value"],
-        "source": chosen["source"],
-        "appliers_agree": per_applier["systemd_sysctl"]["value"] == per_applier["sysctl_system"]["value"],
-        "managed": _boot_source_is_ours(chosen["source"], root),
-    }
-    facts["boot"].update(per_applier)
-    facts["drift"] = (facts["scope"] is not None and chosen["scope"] is not None
-                      and facts["scope"] != chosen["scope"])
+        boot[applier]["scope"] = _lsm.parse_scope(boot[applier]["value"])
+    boot["scope"] = boot[boot["applier"]]["scope"]
+    boot["managed"] = _boot_source_is_ours(boot["source"], root)
+    facts["boot"] = boot
+    facts["drift"] = (facts["scope"] is not None and boot["scope"] is not None
+                      and facts["scope"] != boot["scope"])
+    return facts
+
+
+def perf_facts(root, sysctl_cache=None):
+    """The perf and eBPF section: each setting at runtime and at boot, lockdown, tracefs/debugfs, bpftrace, BCC."""
+    cache = sysctl_cache if sysctl_cache is not None else {}
+    runtime = _perf.runtime_settings(root)
+    settings = {}
+    for key in _perf.SETTINGS:
+        boot = _sysctl.boot_facts(key, root, cache)
+        at_boot = _perf.parse_int(boot["value"])
+        settings[key] = {
+            "runtime": runtime[key],
+            "boot": {"value": at_boot, "source": boot["source"], "applier": boot["applier"],
+                     "appliers_agree": boot["appliers_agree"]},
+            # the next boot changes it (a persisted value that differs from the live one)
+            "drift": runtime[key] is not None and at_boot is not None and runtime[key] != at_boot,
+        }
+    facts = {"settings": settings, "lockdown": _perf.lockdown(root), "bcc_tools": _perf.bcc_tools(root),
+             "bpftrace": _tools.tool_facts("bpftrace", root)}
+    facts.update(_perf.tracing_mounts(root))
     return facts
 
 
@@ -154,6 +164,10 @@ def _gather(root, sections, tools, scan_dirs, commands, validate_sudoers, tool_v
                 argv = _tools.version_command(name, _tools.find_tool(name, root))
                 if argv:
                     commands.start(argv)
+        if "perf" in sections:
+            argv = _tools.version_command("bpftrace", _tools.find_tool("bpftrace", root))
+            if argv:
+                commands.start(argv)
         sudo = _tools.find_tool("sudo", root) if "sudoers" in sections else None
         if sudo is not None:
             commands.start(_sudoers.version_command(sudo))
@@ -162,8 +176,9 @@ def _gather(root, sections, tools, scan_dirs, commands, validate_sudoers, tool_v
     initial_userns = _procs.in_initial_user_namespace(root)
     lsm_list = _lsm.active_lsms(root)
     facts = {"gathered": list(s for s in SECTIONS if s in sections)}
+    sysctl_cache = {}  # the sysctl.d files, read once for every key resolved
     if "yama" in sections:
-        facts["yama"] = yama_facts(root, lsm_list, self_proc, initial_userns)
+        facts["yama"] = yama_facts(root, lsm_list, self_proc, initial_userns, sysctl_cache)
     if "kernel" in sections:
         facts["kernel"] = kernel_facts(root)
     if "lsm" in sections:
@@ -186,9 +201,14 @@ def _gather(root, sections, tools, scan_dirs, commands, validate_sudoers, tool_v
             start=commands.start if commands is not None else None)
         if models is not None:
             models["sudoers"] = policy
+    if "perf" in sections:
+        facts["perf"] = perf_facts(root, sysctl_cache)
     if "tools" in sections and version_run is not None:
         for name, info in facts["tools"].items():
             if info["installed"]:
                 info["version"] = _tools.read_version(name, info["path"], version_run)
+    if "perf" in sections and version_run is not None and facts["perf"]["bpftrace"]["installed"]:
+        facts["perf"]["bpftrace"]["version"] = _tools.read_version(
+            "bpftrace", facts["perf"]["bpftrace"]["path"], version_run)
     facts["findings"] = _findings.evaluate(facts)
     return facts

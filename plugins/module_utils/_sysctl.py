@@ -228,7 +228,13 @@ def resolve(key, root="/", applier="systemd_sysctl", cache=None, pending=None):
     `pending` ({path: text or None}) resolves as if those files were already written or removed."""
     key_path = normalize_key(key)
     pending = pending or {}
-    files, masked = list_files(root, applier, pending)
+    if cache is not None and not pending:
+        # the directory walk too is the same for every key
+        if ("files", applier) not in cache:
+            cache[("files", applier)] = list_files(root, applier)
+        files, masked = cache[("files", applier)]
+    else:
+        files, masked = list_files(root, applier, pending)
     assignments = []
     for conf_file in files:
         if conf_file.path in pending:
@@ -241,6 +247,21 @@ def resolve(key, root="/", applier="systemd_sysctl", cache=None, pending=None):
                 cache[conf_file.path] = parsed
         assignments.extend(a for a in parsed if a.matches(key_path))
     return BootResolution(key_path, applier, assignments, files, masked)
+
+
+def boot_facts(key, root="/", cache=None):
+    """What wins at boot for `key`: the boot applier's value and file, each applier's resolution (as_dict) under
+    its name, and whether the two appliers leave the same value."""
+    per_applier = dict((applier, resolve(key, root, applier, cache).as_dict()) for applier in APPLIERS)
+    applier = boot_applier(root)
+    facts = {
+        "applier": applier,
+        "value": per_applier[applier]["value"],
+        "source": per_applier[applier]["source"],
+        "appliers_agree": per_applier["systemd_sysctl"]["value"] == per_applier["sysctl_system"]["value"],
+    }
+    facts.update(per_applier)
+    return facts
 
 
 def boot_applier(root="/"):

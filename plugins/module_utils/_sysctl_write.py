@@ -310,9 +310,8 @@ class Plan(object):
         return self.runtime_change or bool(self.pending)
 
     def result(self):
-        # `file` is the old name of `path` (the converge modules' common key), kept for one release.
         return dict(changed=self.changed, before=self.before, after=self.after, target=self.target, path=self.path,
-                    file=self.path, reasons=self.reasons(), reboot_required=self.reboot_required)
+                    reasons=self.reasons(), reboot_required=self.reboot_required)
 
     def reasons(self):
         """What would change and why, one entry per change; empty when nothing does."""

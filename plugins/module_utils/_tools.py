@@ -19,7 +19,7 @@ SEARCH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/s
 DEFAULT_TOOLS = ("strace", "gdb", "ltrace", "perf")
 DEFAULT_SCAN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
                      "/usr/libexec", "/usr/local/libexec")
-VERSION_ARGS = {"strace": ["-V"], "ltrace": ["-V"], "gdb": ["--version"], "perf": ["--version"]}
+VERSION_ARGS = {"strace": ["-V"], "ltrace": ["-V"], "gdb": ["--version"], "perf": ["--version"], "bpftrace": ["--version"]}
 TOOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
 _VERSION = re.compile(r"(\d+(?:\.\d+)+(?:p\d+)?(?:[-~+][0-9A-Za-z.]+)?)")
 

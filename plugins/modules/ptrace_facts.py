@@ -18,6 +18,10 @@ description:
     container limits (engine, capability sets, NoNewPrivs, seccomp), debugging tools with their file
     capabilities, every file holding C(CAP_SYS_PTRACE), and the sudoers tree with every rule that lets a
     principal run a ptrace-capable tool.
+  - For perf and eBPF (section C(perf)), C(kernel.perf_event_paranoid), C(kernel.kptr_restrict) and
+    C(kernel.unprivileged_bpf_disabled) at runtime and the value each will have after the next boot (the same
+    sysctl.d resolver as Yama's), kernel lockdown, where tracefs and debugfs are mounted, bpftrace and the BCC
+    tools.
   - Adds C(findings), the problems a reviewer would flag, each with the change that fixes it.
   - Reads C(/proc), C(/sys) and files directly; file capabilities are decoded natively from the
     C(security.capability) extended attribute (no libcap tools needed). The only commands run are
@@ -47,7 +51,7 @@ options:
       - C(findings) are always computed from the sections that were gathered.
     type: list
     elements: str
-    choices: [all, yama, kernel, lsm, container, tools, capabilities, sudoers]
+    choices: [all, yama, kernel, lsm, container, tools, capabilities, sudoers, perf]
     default: [all]
   tools:
     description:
@@ -133,7 +137,7 @@ options:
       - A declared state to compare the host with, without changing it. The result, in
         RV(ansible_facts.ptrace.policy), says per component whether the converge modules would change
         anything (the same planning code decides), so a caller can skip every task of a compliant host.
-      - This is what the M(debugready.ptrace.debug_access) role passes; most users do not need it.
+      - This is what the P(debugready.ptrace.debug_access#role) role passes; most users do not need it.
       - Adds the C(yama) and C(container) sections to O(gather_subset).
     type: dict
     suboptions:
@@ -287,7 +291,7 @@ ansible_facts:
           returned: always
           type: list
           elements: str
-          sample: [yama, kernel, lsm, container, tools, capabilities, sudoers]
+          sample: [yama, kernel, lsm, container, tools, capabilities, sudoers, perf]
         yama:
           description: Yama's runtime state and the persisted value that wins at boot.
           returned: when gathered
@@ -437,6 +441,41 @@ ansible_facts:
                 expired: false
                 source: /etc/sudoers.d/debug
                 line: 1
+        perf:
+          description:
+            - What decides whether perf, bpftrace and BCC may run, besides ptrace's own checks.
+            - C(settings), for C(kernel.perf_event_paranoid), C(kernel.kptr_restrict) and
+              C(kernel.unprivileged_bpf_disabled), C(runtime) (an int, null when the kernel has no such setting),
+              C(boot) (the C(value) that wins at the next boot as an int, null when nothing persists it, its
+              C(source) file, the C(applier) and whether the two C(appliers_agree), as for Yama) and C(drift) (the
+              next boot changes the live value).
+            - C(lockdown), the C(mode) (none, integrity or confidentiality) and the modes C(available), both null
+              when securityfs does not show lockdown (in most containers).
+            - C(tracefs) and C(debugfs), whether each is C(mounted) (null when the mount table cannot be read), its
+              C(path), C(mode) and whether it is C(read_only).
+            - C(bpftrace), as a tool of RV(ansible_facts.ptrace.tools); C(bcc_tools), the BCC programs installed
+              (Debian's C(*-bpfcc) in C(/usr/sbin), or C(/usr/share/bcc/tools)).
+          returned: when gathered
+          type: dict
+          sample:
+            settings:
+              kernel.perf_event_paranoid:
+                runtime: 3
+                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true}
+                drift: false
+              kernel.kptr_restrict:
+                runtime: 0
+                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true}
+                drift: false
+              kernel.unprivileged_bpf_disabled:
+                runtime: 2
+                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true}
+                drift: false
+            lockdown: {mode: none, available: [none, integrity, confidentiality]}
+            tracefs: {mounted: true, path: /sys/kernel/tracing, mode: "0700", read_only: false}
+            debugfs: {mounted: true, path: /sys/kernel/debug, mode: "0700", read_only: false}
+            bpftrace: {installed: false, path: null, version: null, mode: null, owner: null, group: null, caps: null}
+            bcc_tools: []
         trace:
           description:
             - One entry per O(trace) request, in order, with C(request) (the request as given), C(summary) (one

@@ -146,11 +146,6 @@ path:
   returned: always
   type: str
   sample: /etc/sysctl.d/99-debugready-ptrace-scope.conf
-file:
-  description: The old name of RV(path), with the same value; kept for one release, removed in 1.0.0.
-  returned: always
-  type: str
-  sample: /etc/sysctl.d/99-debugready-ptrace-scope.conf
 reasons:
   description: What changed (or would change in check mode), one entry per change; empty when nothing does.
   returned: always

@@ -55,10 +55,11 @@ def fleet(tmp_path_factory):
     private = base / "runner"
     (private / "inventory").mkdir(parents=True)
     (private / "inventory" / "hosts").write_text(
-        "[web]\n%s\n[web:vars]\nansible_user=deploy\nansible_ssh_private_key_file=/runner/id_ed25519\n"
-        "ansible_python_interpreter=/usr/bin/python3\n" % "\n".join(lines))
-    (private / "id_ed25519").write_bytes(key.read_bytes())
-    os.chmod(str(private / "id_ed25519"), 0o600)
+        "[web]\n%s\n[web:vars]\nansible_user=deploy\nansible_python_interpreter=/usr/bin/python3\n" % "\n".join(lines))
+    # The machine credential's key, as AWX hands it to the runner: env/ssh_key, which the runner passes through a
+    # FIFO to an ssh-agent that it starts in the EE around ansible-playbook (the key is never a file in the EE).
+    (private / "env").mkdir()
+    (private / "env" / "ssh_key").write_bytes(key.read_bytes())
     yield private
     for node in NODES:
         subprocess.run(["podman", "rm", "-f", "-t", "0", node], capture_output=True, check=False)
@@ -69,7 +70,9 @@ def job(private, playbook, extravars, cmdline=""):
     runner = ansible_runner.run(
         private_data_dir=str(private), playbook=playbook, extravars=extravars, cmdline=cmdline, quiet=True,
         process_isolation=True, process_isolation_executable="podman", container_image=EE,
-        # root in the EE reads the key mounted from the host (owned by root, 0600)
+        # The runner creates the private data dir's artifacts as this (root) user with mode 0700, and rootful
+        # podman maps no user, so the image's uid 1000 could not write them: run the EE as root. (AWX runs the EE
+        # as the user that owns the directory.)
         container_options=["--user=0"],
         envvars={"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_PIPELINING": "True",
                  "ANSIBLE_COLLECTIONS_PATH": "/usr/share/ansible/collections"})
@@ -139,10 +142,10 @@ def test_ansible_navigator_runs_the_check_in_the_ee(fleet, tmp_path):
     # ansible-navigator with --eei, as developers run an EE locally: the same summary in the saved artifact.
     # navigator mounts the inventory's directory at the same path: the key goes beside the inventory
     key = tmp_path / "id_ed25519"
-    key.write_bytes((fleet / "id_ed25519").read_bytes())
+    key.write_bytes((fleet / "env" / "ssh_key").read_bytes())
     os.chmod(str(key), 0o600)
     inventory = tmp_path / "hosts"
-    inventory.write_text((fleet / "inventory" / "hosts").read_text().replace("/runner/id_ed25519", str(key)))
+    inventory.write_text((fleet / "inventory" / "hosts").read_text() + "ansible_ssh_private_key_file=%s\n" % key)
     artifact = tmp_path / "check-artifact.json"
     result = subprocess.run(
         ["ansible-navigator", "run", "debugready.ptrace.check", "-i", str(inventory), "--mode", "stdout",

@@ -922,7 +922,7 @@ def test_fuzz_ptrace_facts(host, figures):
     tally = Tally("ptrace_facts")
     valid = {
         "gather_subset": st.lists(st.sampled_from(["all", "yama", "kernel", "lsm", "container", "tools",
-                                                   "capabilities", "sudoers"]), min_size=1, max_size=3),
+                                                   "capabilities", "sudoers", "perf"]), min_size=1, max_size=3),
         "tools": st.lists(st.sampled_from(["strace", "gdb", "ltrace", "perf", "sh", "../sh", "nosuch"]), max_size=3),
         "tool_versions": st.booleans(),
         "capability_scan_dirs": st.lists(st.sampled_from([BIN, FUZZ, "/usr/sbin", "/dev", "/proc/self/fdinfo",

@@ -123,6 +123,33 @@ def test_yama_boot_winner_from_real_files(host, facts):
     assert host.file("/etc/sysctl.d/50-masked.conf").linked_to == "/dev/null"
 
 
+# --- perf and eBPF: the kernel's settings, lockdown and tracefs as the container sees them ----------------
+
+def test_perf_settings_are_the_kernels_and_the_boot_winner_is_the_etc_file(host, facts):
+    perf = facts["perf"]
+    for key, setting in perf["settings"].items():
+        live = host.file("/proc/sys/" + key.replace(".", "/"))
+        assert setting["runtime"] == (int(live.content_string) if live.exists else None), key
+    paranoid = perf["settings"]["kernel.perf_event_paranoid"]
+    # /etc/sysctl.d/60-perf.conf masks the vendor file of the same name
+    assert (paranoid["boot"]["value"], paranoid["boot"]["source"]) == (1, "/etc/sysctl.d/60-perf.conf")
+    assert paranoid["drift"] is (paranoid["runtime"] is not None and paranoid["runtime"] != 1)
+
+
+def test_lockdown_and_tracefs_as_the_container_sees_them(host, facts):
+    perf = facts["perf"]
+    lockdown = host.file("/sys/kernel/security/lockdown")
+    if lockdown.exists:
+        text = lockdown.content_string
+        assert perf["lockdown"]["mode"] == text[text.index("[") + 1:text.index("]")]
+    else:  # securityfs is not mounted in a podman container
+        assert perf["lockdown"] == {"mode": None, "available": None}
+    mounts = host.file("/proc/self/mountinfo").content_string.splitlines()
+    for fstype in ("tracefs", "debugfs"):
+        assert perf[fstype]["mounted"] is any(" - %s " % fstype in line for line in mounts), fstype
+    assert perf["bpftrace"]["installed"] is host.exists("bpftrace")
+
+
 # --- tools and CAP_SYS_PTRACE files -------------------------------------------------------
 
 def test_tools_match_the_filesystem(host, facts):

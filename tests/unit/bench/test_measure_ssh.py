@@ -92,8 +92,12 @@ def test_a_variant_that_did_not_run_as_labelled_fails_the_bench(measure):
     measure.verify_pipelining({"log": "l"}, True)  # --no-count: nothing to check
 
 
-def test_controlpersist_must_leave_one_master_per_host_and_none_without(measure):
+def test_controlpersist_must_leave_at_most_one_master_per_host_and_none_without(measure):
     measure.verify_masters({"ssh_masters": 2, "log": "l"}, True, ["a", "b"])
+    # a run longer than ControlPersist=60s: the first host's master has exited
+    measure.verify_masters({"ssh_masters": 1, "log": "l"}, True, ["a", "b"])
+    with pytest.raises(measure.BenchFailure):
+        measure.verify_masters({"ssh_masters": 3, "log": "l"}, True, ["a", "b"])
     measure.verify_masters({"ssh_masters": 0, "log": "l"}, False, ["a", "b"])
     with pytest.raises(measure.BenchFailure, match="ControlPersist on, yet the run left 0"):
         measure.verify_masters({"ssh_masters": 0, "log": "l"}, True, ["a", "b"])

@@ -149,9 +149,22 @@ def test_cache_is_shared_between_appliers(root):
     root.write("/etc/sysctl.d/60-yama.conf", "kernel.yama.ptrace_scope = 1\n")
     cache = {}
     _sysctl.resolve(KEY, str(root), "systemd_sysctl", cache)
-    assert list(cache) == ["/etc/sysctl.d/60-yama.conf"]
+    assert set(cache) == {"/etc/sysctl.d/60-yama.conf", ("files", "systemd_sysctl")}
     cache["/etc/sysctl.d/60-yama.conf"] = []
     assert _sysctl.resolve(KEY, str(root), "sysctl_system", cache).value is None
+
+
+def test_cache_walks_the_directories_once_for_every_key(root):
+    root.write("/etc/sysctl.d/60-yama.conf", "kernel.yama.ptrace_scope = 1\n")
+    cache = {}
+    _sysctl.resolve(KEY, str(root), "systemd_sysctl", cache)
+    # a file that appears later is not seen through the same cache (one snapshot) ...
+    root.write("/etc/sysctl.d/70-perf.conf", "kernel.perf_event_paranoid = 1\n")
+    assert _sysctl.resolve("kernel.perf_event_paranoid", str(root), "systemd_sysctl", cache).value is None
+    # ... but a fresh resolution, and one with pending files, walk the directories again
+    assert _sysctl.resolve("kernel.perf_event_paranoid", str(root)).value == "1"
+    pending = {"/etc/sysctl.d/80-x.conf": "kernel.perf_event_paranoid = 2\n"}
+    assert _sysctl.resolve("kernel.perf_event_paranoid", str(root), "systemd_sysctl", cache, pending).value == "2"
 
 
 def test_runtime_and_boot_applier(root):

@@ -52,8 +52,16 @@ def test_real_host_subset(capsys):
 def test_real_host_all(capsys):
     result = run_module(capsys, {})
     facts = result["ansible_facts"]["ptrace"]
-    assert facts["gathered"] == ["yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers"]
+    assert facts["gathered"] == ["yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf"]
     assert set(facts["tools"]) == {"strace", "gdb", "ltrace", "perf"}
+    # the live perf settings, as /proc/sys has them on this machine
+    for key, setting in facts["perf"]["settings"].items():
+        path = "/proc/sys/" + key.replace(".", "/")
+        live = None
+        if os.path.exists(path):
+            with open(path) as handle:
+                live = int(handle.read())
+        assert setting["runtime"] == live, key
     assert isinstance(facts["findings"], list)
 
 

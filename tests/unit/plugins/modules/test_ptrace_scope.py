@@ -95,7 +95,7 @@ def runtime(tree):
 def test_check_apply_again(host, capsys):
     before = snapshot(host)
     check = run(capsys, {"value": 1}, check=True, diff=True)
-    assert check["changed"] is True and check["after"]["runtime"] == 1 and check["file"] == DEFAULT
+    assert check["changed"] is True and check["after"]["runtime"] == 1 and check["path"] == DEFAULT
     assert check["diff"]["before"] == "" and "kernel.yama.ptrace_scope = 1" in check["diff"]["after"]
     assert snapshot(host) == before
     applied = run(capsys, {"value": 1})
@@ -105,7 +105,7 @@ def test_check_apply_again(host, capsys):
     again = run(capsys, {"value": 1})
     assert again["changed"] is False and again["reasons"] == []
     # `path` is the managed file in every converge module; `file`, its old name, stays for one release.
-    assert check["path"] == check["file"] == DEFAULT
+    assert check["path"] == DEFAULT and "file" not in check
     assert check["reasons"] == ["runtime %s, target 1" % check["before"]["runtime"],
                                 "persisted value needs %s" % DEFAULT]
 
@@ -114,14 +114,14 @@ def test_file_with_double_slash_is_the_same_file_on_every_run(host, capsys):
     path = "/etc/sysctl.d/50-mine.conf"
     results = [run(capsys, {"value": 1, "file": "/etc/sysctl.d//50-mine.conf"}) for dummy in range(3)]
     assert [r["changed"] for r in results] == [True, False, False]
-    assert all(r["file"] == path for r in results)
+    assert all(r["path"] == path for r in results)
     assert read(host, path) == _sysctl_write.render(KEY, 1).encode()
 
 
 def test_default_name_held_by_another_file_is_skipped(host, capsys):
     host.write(DEFAULT, "vm.swappiness = 10\n")
     result = run(capsys, {"value": 2})
-    assert result["changed"] is True and result["file"] == LATE
+    assert result["changed"] is True and result["path"] == LATE
     assert read(host, DEFAULT) == b"vm.swappiness = 10\n"
     assert any("%s exists and was not written by this module" % DEFAULT in w for w in warnings(result))
     assert result["after"]["boot"]["systemd_sysctl"] == {"value": "2", "source": LATE}
@@ -132,7 +132,7 @@ def test_no_free_name_fails_and_changes_nothing(host, capsys):
     host.write(DEFAULT, "vm.swappiness = 10\n")
     host.mkdir(LATE)
     derived = "/etc/sysctl.d/10-default-yama-scope_debugready-ptrace-scope.conf"  # after the vendor file
-    assert run(capsys, {"value": 2}, check=True)["file"] == derived
+    assert run(capsys, {"value": 2}, check=True)["path"] == derived
     os.symlink(str(host / "/nowhere"), host / derived)
     before = snapshot(host)
     result = run(capsys, {"value": 2})
@@ -172,7 +172,7 @@ def test_a_symlink_at_our_name_is_not_ours_and_never_read(host, capsys):
     before = snapshot(host)
     check = run(capsys, {"value": 1, "apply": "persistent"}, check=True, diff=True)
     assert SECRET not in check["raw_output"]
-    assert check["file"] == LATE and check["diff"]["before"] == ""
+    assert check["path"] == LATE and check["diff"]["before"] == ""
     assert snapshot(host) == before
     refused = run(capsys, {"value": 1, "file": DEFAULT}, check=True, diff=True)
     assert refused["failed"] is True and "(a symlink)" in refused["msg"] and SECRET not in refused["raw_output"]
@@ -247,7 +247,7 @@ def test_non_utf8_files_are_read_without_a_traceback(host, capsys):
     with open(host / DEFAULT, "wb") as handle:
         handle.write(_sysctl_write.MARKER.encode() + b"\n# \xff\xfe edited\nkernel.yama.ptrace_scope = 1\n")
     result = run(capsys, {"value": 2}, diff=True)
-    assert result["changed"] is True and result["file"] == DEFAULT
+    assert result["changed"] is True and result["path"] == DEFAULT
     assert "\ufffd" in result["diff"]["before"]
     assert read(host, DEFAULT) == _sysctl_write.render(KEY, 2).encode()
     with open(host / "/etc/sysctl.d/60-foreign.conf", "wb") as handle:
@@ -257,15 +257,15 @@ def test_non_utf8_files_are_read_without_a_traceback(host, capsys):
 
 
 def test_a_moved_setting_removes_only_our_older_file(host, capsys):
-    assert run(capsys, {"value": 1})["file"] == DEFAULT
+    assert run(capsys, {"value": 1})["path"] == DEFAULT
     host.write("/etc/sysctl.d/zzz-late.conf", "kernel.yama.ptrace_scope = 0\n")
     moved = run(capsys, {"value": 1}, diff=True)
-    assert moved["changed"] is True and moved["file"] == "/etc/sysctl.d/zzz-late_debugready-ptrace-scope.conf"
+    assert moved["changed"] is True and moved["path"] == "/etc/sysctl.d/zzz-late_debugready-ptrace-scope.conf"
     assert not os.path.lexists(host / DEFAULT)
     assert read(host, "/etc/sysctl.d/zzz-late.conf") == b"kernel.yama.ptrace_scope = 0\n"
     removed = run(capsys, {"state": "absent", "value": 0}, diff=True)
     assert removed["changed"] is True and runtime(host) == "0"
-    assert removed["diff"]["before_header"] == moved["file"] and removed["diff"]["after"] == ""
+    assert removed["diff"]["before_header"] == moved["path"] and removed["diff"]["after"] == ""
     assert os.listdir(host / "/etc/sysctl.d") == ["zzz-late.conf"]
 
 

@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What decides whether perf, bpftrace and BCC may run, besides ptrace's checks.
+
+The kernel settings (read at runtime here; which persisted value wins at boot is the sysctl.d resolver's,
+_sysctl.boot_facts), kernel lockdown, and the tracing file systems that kprobes, uprobes and tracepoints need.
+Every reader takes `root`, and says null where the host does not show the answer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sysctl
+
+# The settings. perf_event_paranoid goes from -1 to 2 in mainline; Debian's and Ubuntu's kernels add 3 (no
+# unprivileged perf_event_open at all). unprivileged_bpf_disabled 1 cannot be set back to 0 without a reboot.
+SETTINGS = ("kernel.perf_event_paranoid", "kernel.kptr_restrict", "kernel.unprivileged_bpf_disabled")
+LOCKDOWN_FILE = "/sys/kernel/security/lockdown"
+TRACING_FILESYSTEMS = ("tracefs", "debugfs")
+# BCC's tools as Debian and Ubuntu name them (bpfcc-tools: /usr/sbin/execsnoop-bpfcc, ...).
+BCC_SUFFIX = "-bpfcc"
+BCC_DIRS = ("/usr/sbin", "/usr/share/bcc/tools")
+
+
+def parse_int(text):
+    """A setting's text as an int, or None when it is not one."""
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def runtime_settings(root="/"):
+    """{dotted key: int or None}: the live values; None where the kernel has no such key (or it is unreadable)."""
+    values = {}
+    for key in SETTINGS:
+        try:
+            values[key] = parse_int(_sysctl.read_runtime(key, root))
+        except OSError:
+            values[key] = None
+    return values
+
+
+def parse_lockdown(text):
+    """(mode, available) from securityfs' lockdown file: "none [integrity] confidentiality" -> integrity."""
+    if text is None:
+        return None, None
+    available = [word.strip("[]") for word in text.split()]
+    chosen = re.search(r"\[(\w+)\]", text)
+    return (chosen.group(1) if chosen else None), available
+
+
+def lockdown(root="/"):
+    """{"mode", "available"}; both null when securityfs does not show lockdown (not mounted, or no such LSM)."""
+    try:
+        with open(_paths.host_path(root, LOCKDOWN_FILE), "r") as handle:
+            text = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        text = None
+    mode, available = parse_lockdown(text)
+    return {"mode": mode, "available": available}
+
+
+def _unescape(field):
+    # mountinfo escapes space, tab, newline and backslash as \\ooo
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def parse_mountinfo(text):
+    """[(mount point, file system type, mount options)] of a /proc/PID/mountinfo text."""
+    mounts = []
+    for line in text.splitlines():
+        before, sep, after = line.partition(" - ")
+        fields = before.split()
+        if not sep or len(fields) < 6 or not after.split():
+            continue
+        mounts.append((_unescape(fields[4]), after.split()[0], fields[5]))
+    return mounts
+
+
+def tracing_mounts(root="/"):
+    """{"tracefs": {...}, "debugfs": {...}}: where each is mounted (its first mount), and the mode of that
+    directory; "mounted" is null when the mount table cannot be read."""
+    try:
+        with open(_paths.host_path(root, "/proc/self/mountinfo"), "r") as handle:
+            # only the lines that can be ours are parsed: a host with many containers has hundreds of mounts
+            mounts = parse_mountinfo("\n".join(line for line in handle if "tracefs" in line or "debugfs" in line))
+    except (OSError, UnicodeDecodeError):
+        mounts = None
+    facts = {}
+    for fstype in TRACING_FILESYSTEMS:
+        found = [m for m in mounts or () if m[1] == fstype]
+        info = {"mounted": None if mounts is None else bool(found), "path": None, "mode": None,
+                "read_only": None}
+        if found:
+            path, dummy, options = found[0]
+            info["path"] = path
+            info["read_only"] = "ro" in options.split(",")
+            try:
+                info["mode"] = "%04o" % (os.stat(_paths.host_path(root, path)).st_mode & 0o7777)
+            except OSError:
+                pass
+        facts[fstype] = info
+    return facts
+
+
+def bcc_tools(root="/"):
+    """Sorted names of the BCC tools installed (Debian's *-bpfcc in /usr/sbin, or upstream's tools dir)."""
+    names = set()
+    for directory in BCC_DIRS:
+        try:
+            entries = os.listdir(_paths.host_path(root, directory))
+        except OSError:
+            continue
+        if directory == "/usr/sbin":
+            names.update(n for n in entries if n.endswith(BCC_SUFFIX))
+        else:
+            names.update(entries)
+    return sorted(names)

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The perf and eBPF readers, and the `perf` section of the snapshot, on fixture hosts."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import _perf
+
+from snapshot_fixtures import gather, make_host
+
+# Two lines of a real /proc/self/mountinfo (Debian 12), a tracefs mounted twice, and a mount point with a space.
+MOUNTINFO = """\
+22 27 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
+35 22 0:12 / /sys/kernel/tracing rw,nosuid,nodev,noexec,relatime shared:14 - tracefs tracefs rw
+36 22 0:7 / /sys/kernel/debug rw,nosuid,nodev,noexec,relatime shared:15 - debugfs debugfs rw
+91 36 0:12 / /sys/kernel/debug/tracing rw,nosuid,nodev,noexec,relatime shared:14 - tracefs tracefs rw
+92 27 0:50 / /mnt/my\\040traces ro,relatime shared:60 - tracefs tracefs ro
+"""
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[none] integrity confidentiality", ("none", ["none", "integrity", "confidentiality"])),
+    ("none [integrity] confidentiality", ("integrity", ["none", "integrity", "confidentiality"])),
+    ("none integrity [confidentiality]", ("confidentiality", ["none", "integrity", "confidentiality"])),
+    ("none integrity confidentiality", (None, ["none", "integrity", "confidentiality"])),  # no choice marked
+    (None, (None, None)),
+])
+def test_lockdown_mode_is_the_bracketed_word(text, expected):
+    assert _perf.parse_lockdown(text) == expected
+
+
+def test_lockdown_is_unknown_without_securityfs(tree):
+    assert _perf.lockdown(str(tree)) == {"mode": None, "available": None}
+    tree.write(_perf.LOCKDOWN_FILE, "none [integrity] confidentiality\n")
+    assert _perf.lockdown(str(tree)) == {"mode": "integrity", "available": ["none", "integrity", "confidentiality"]}
+
+
+def test_mountinfo_gives_each_mount_point_its_type_and_options():
+    mounts = _perf.parse_mountinfo(MOUNTINFO + "garbage line\n\n")
+    assert ("/sys/kernel/tracing", "tracefs", "rw,nosuid,nodev,noexec,relatime") in mounts
+    assert ("/mnt/my traces", "tracefs", "ro,relatime") in mounts  # \040 is a space
+    assert len(mounts) == 5
+
+
+def test_tracing_mounts_report_the_first_mount_and_its_mode(tree):
+    tree.write("/proc/self/mountinfo", MOUNTINFO)
+    os.chmod(tree.mkdir("/sys/kernel/tracing"), 0o700)
+    os.chmod(tree.mkdir("/sys/kernel/debug"), 0o755)
+    facts = _perf.tracing_mounts(str(tree))
+    assert facts["tracefs"] == {"mounted": True, "path": "/sys/kernel/tracing", "mode": "0700", "read_only": False}
+    assert facts["debugfs"] == {"mounted": True, "path": "/sys/kernel/debug", "mode": "0755", "read_only": False}
+
+
+def test_tracing_mounts_absent_and_unknown(tree):
+    # a container's mount table without either: not mounted
+    tree.write("/proc/self/mountinfo", MOUNTINFO.splitlines()[0] + "\n")
+    assert _perf.tracing_mounts(str(tree))["tracefs"]["mounted"] is False
+    # no mount table at all: unknown, not "not mounted"
+    os.unlink(os.path.join(str(tree), "proc/self/mountinfo"))
+    assert _perf.tracing_mounts(str(tree))["debugfs"] == {"mounted": None, "path": None, "mode": None,
+                                                          "read_only": None}
+
+
+def test_a_read_only_tracefs_is_reported(tree):
+    tree.write("/proc/self/mountinfo", MOUNTINFO.splitlines()[4] + "\n")
+    assert _perf.tracing_mounts(str(tree))["tracefs"]["read_only"] is True
+
+
+def test_bcc_tools_from_debian_and_upstream_directories(tree):
+    tree.write("/usr/sbin/execsnoop-bpfcc", "", mode=0o755)
+    tree.write("/usr/sbin/opensnoop-bpfcc", "", mode=0o755)
+    tree.write("/usr/sbin/visudo", "", mode=0o755)
+    tree.write("/usr/share/bcc/tools/trace", "", mode=0o755)
+    assert _perf.bcc_tools(str(tree)) == ["execsnoop-bpfcc", "opensnoop-bpfcc", "trace"]
+
+
+def test_the_perf_section_reads_runtime_and_boot_with_the_sysctl_resolver(tree):
+    make_host(tree, yama=1)
+    tree.write("/usr/lib/systemd/systemd-sysctl", "")
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "3\n")
+    tree.write("/proc/sys/kernel/kptr_restrict", "0\n")
+    # Debian's vendor file; an admin file that lowers perf_event_paranoid for the next boot; /etc/sysctl.conf,
+    # which only `sysctl --system` reads last
+    tree.write("/usr/lib/sysctl.d/50-default.conf", "kernel.kptr_restrict = 1\n")
+    tree.write("/etc/sysctl.d/60-perf.conf", "kernel.perf_event_paranoid = 1\n")
+    tree.write("/etc/sysctl.conf", "kernel.perf_event_paranoid = 2\n")
+    facts = gather(tree, sections=("yama", "perf"))
+    settings = facts["perf"]["settings"]
+    paranoid = settings["kernel.perf_event_paranoid"]
+    assert paranoid["runtime"] == 3
+    assert paranoid["boot"] == {"value": 1, "source": "/etc/sysctl.d/60-perf.conf", "applier": "systemd_sysctl",
+                                "appliers_agree": False}
+    assert paranoid["drift"] is True
+    assert settings["kernel.kptr_restrict"]["boot"]["value"] == 1 and settings["kernel.kptr_restrict"]["drift"]
+    # a kernel without the setting (no CONFIG_BPF_SYSCALL) and nothing persisted: unknown, no drift
+    assert settings["kernel.unprivileged_bpf_disabled"] == {
+        "runtime": None, "drift": False,
+        "boot": {"value": None, "source": None, "applier": "systemd_sysctl", "appliers_agree": True}}
+    assert facts["perf"]["bpftrace"]["installed"] is False and facts["perf"]["bcc_tools"] == []
+    assert facts["gathered"] == ["yama", "perf"]
+    # the Yama section is unchanged by the shared resolution
+    assert facts["yama"]["boot"]["scope"] is None and facts["yama"]["boot"]["applier"] == "systemd_sysctl"
+
+
+def test_a_value_the_kernel_would_not_take_is_reported_as_written_not_guessed(tree):
+    make_host(tree)
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "2\n")
+    tree.write("/etc/sysctl.d/60-perf.conf", "kernel.perf_event_paranoid = lots\n")
+    paranoid = gather(tree, sections=("perf",))["perf"]["settings"]["kernel.perf_event_paranoid"]
+    assert paranoid["boot"]["value"] is None and paranoid["boot"]["source"] == "/etc/sysctl.d/60-perf.conf"
+    assert paranoid["drift"] is False
+
+
+def test_bpftrace_version_is_read_through_the_runner(tree):
+    make_host(tree)
+    tree.write("/usr/bin/bpftrace", "", mode=0o755)
+    seen = []
+
+    def run(argv):
+        seen.append(argv)
+        return (0, "bpftrace v0.17.0\n", "") if argv[0].endswith("bpftrace") else (1, "", "")
+
+    bpftrace = gather(tree, sections=("perf",), run=run, validate_sudoers=False)["perf"]["bpftrace"]
+    assert (bpftrace["installed"], bpftrace["path"], bpftrace["version"]) == (True, "/usr/bin/bpftrace", "0.17.0")
+    assert [os.path.basename(a[0]) for a in seen] == ["bpftrace"]
