@@ -16,6 +16,7 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _sudoers_
 
 _LISTING_HEADER = re.compile(r"^User \S+ may run the following commands on .*:$")
 _ATTACH_ERROR = re.compile(r"attach: ptrace\((?:PTRACE_SEIZE|PTRACE_ATTACH), \d+\): (.*)$", re.MULTILINE)
+_PERF_COUNT = re.compile(r"^[^,\n]*,[^,\n]*,task-clock(?::u)?,", re.MULTILINE)
 _ERRNO_TEXT = {"Operation not permitted": "EPERM", "Permission denied": "EACCES", "No such process": "ESRCH"}
 
 
@@ -94,6 +95,54 @@ def strace_probe_argv(command, pid, seconds):
     child is never a process group leader (timeout leads its group), so setsid execs, no fork.
     """
     return ["timeout", "-s", "INT", "-k", "5", str(seconds), "setsid"] + list(command) + strace_args(pid)
+
+
+# perf's probe counts one software event: every kernel has it, a VM without a PMU included.
+PERF_EVENT = "task-clock"
+PROBE_KINDS = ("strace", "perf")
+
+
+def perf_args(pid, seconds):
+    """`perf stat` counting PERF_EVENT on `pid` (None: system-wide) for `seconds`, one CSV line per event."""
+    return ["stat", "-x", ",", "-e", PERF_EVENT] + (["-a"] if pid is None else ["-p", str(pid)]) + [
+        "--", "sleep", "%g" % seconds]
+
+
+def tool_args(kind, pid, seconds):
+    """The arguments of the probe command for a tool of this kind (what sudo is asked about, too)."""
+    return perf_args(pid, seconds) if kind == "perf" else strace_args(pid)
+
+
+def probe_argv(kind, command, pid, seconds):
+    """The probe for a tool of this kind: strace interrupted after `seconds`; perf, which stops by itself when
+    its `sleep` ends, with a deadline in case it hangs (the same session rule as strace_probe_argv)."""
+    if kind != "perf":
+        return strace_probe_argv(command, pid, seconds)
+    return ["timeout", "-s", "INT", "-k", "5", "%g" % (seconds + 10), "setsid"] + list(command) + perf_args(
+        pid, seconds)
+
+
+def interpret(kind, rc, out, err, pid):
+    return interpret_perf(rc, out, err) if kind == "perf" else interpret_strace(rc, out, err, pid)
+
+
+def interpret_perf(rc, out, err):
+    """{"attached", "errno", "stderr"} from a perf probe: attached when perf counted (or found nothing to count
+    in) the event; perf prints the same paranoid text for every EACCES, so the errno is all it tells."""
+    text = (err or "") + (out or "")
+    attached = rc == 0 and _PERF_COUNT.search(text) is not None
+    errno_name = None
+    if not attached:
+        if "a password is required" in text or "interactive authentication is required" in text:
+            errno_name = "sudo_password_required"
+        elif ("Access to performance monitoring" in text or "No permission to enable" in text
+              or "Permission denied" in text):
+            errno_name = "EACCES"
+        elif "No such process" in text or "Problems finding threads of monitor" in text:
+            errno_name = "ESRCH"
+        elif "Operation not permitted" in text:
+            errno_name = "EPERM"
+    return {"attached": attached, "errno": errno_name, "stderr": text.strip()}
 
 
 def interpret_strace(rc, out, err, pid):

@@ -70,7 +70,8 @@ def perf_facts(root, sysctl_cache=None):
             "drift": runtime[key] is not None and at_boot is not None and runtime[key] != at_boot,
         }
     facts = {"settings": settings, "lockdown": _perf.lockdown(root), "bcc_tools": _perf.bcc_tools(root),
-             "bpftrace": _tools.tool_facts("bpftrace", root)}
+             "bpftrace": _tools.tool_facts("bpftrace", root),
+             "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
     facts.update(_perf.tracing_mounts(root))
     return facts
 

@@ -12,6 +12,7 @@ Every reader takes `root`, and says null where the host does not show the answer
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 
@@ -25,6 +26,9 @@ TRACING_FILESYSTEMS = ("tracefs", "debugfs")
 # BCC's tools as Debian and Ubuntu name them (bpfcc-tools: /usr/sbin/execsnoop-bpfcc, ...).
 BCC_SUFFIX = "-bpfcc"
 BCC_DIRS = ("/usr/sbin", "/usr/share/bcc/tools")
+# The Kconfig option that Debian's and Ubuntu's perf_event_paranoid=3 patch adds: a kernel whose config names it
+# (set or not) knows level 3; a mainline kernel has no such option and treats 3 as 2.
+PARANOID_3_OPTION = "CONFIG_SECURITY_PERF_EVENTS_RESTRICT"
 
 
 def parse_int(text):
@@ -44,6 +48,37 @@ def runtime_settings(root="/"):
         except OSError:
             values[key] = None
     return values
+
+
+def kernel_config_names(text, option):
+    """True when a kernel config text names `option` (as `option=...` or `# option is not set`)."""
+    return re.search(r"^(?:%s=|# %s is not set$)" % (option, option), text, re.MULTILINE) is not None
+
+
+def paranoid_3_denies_all(root="/", release=None):
+    """Whether perf_event_paranoid 3 refuses every unprivileged perf_event_open on this kernel.
+
+    True on a kernel carrying Debian's and Ubuntu's patch, False on a mainline one (3 acts as 2), None when the
+    kernel's config cannot be read (/boot/config-RELEASE, then /proc/config.gz). `release`: the running kernel's,
+    read from /proc when not given.
+    """
+    if release is None:
+        try:
+            release = _sysctl.read_runtime("kernel.osrelease", root)
+        except OSError:
+            release = None
+    candidates = []
+    if release and "/" not in release:
+        candidates.append((_paths.host_path(root, "/boot/config-%s" % release), open))
+    candidates.append((_paths.host_path(root, "/proc/config.gz"), gzip.open))
+    for path, opener in candidates:
+        try:
+            with opener(path, "rt") as handle:
+                text = handle.read()
+        except (OSError, EOFError, UnicodeDecodeError):
+            continue
+        return kernel_config_names(text, PARANOID_3_OPTION)
+    return None
 
 
 def parse_lockdown(text):

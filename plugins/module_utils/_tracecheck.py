@@ -12,10 +12,11 @@ adds what sudo says. Commands run through `run(argv) -> (rc, out, err)`.
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _accounts, _apache, _attach, _caps, _command, _hoststate, _lsm, _procs, _sudoers_match, _tools, _verdict,
+    _accounts, _apache, _attach, _caps, _command, _hoststate, _lsm, _perf, _procs, _sudoers_match, _tools, _verdict,
 )
 
 VIAS = ("direct", "sudo", "filecap")
@@ -31,6 +32,7 @@ REQUEST_OPTIONS = dict(
     runas=dict(type="str", default="root"),
     filecap_path=dict(type="path"),
     tool=dict(type="str", default="strace"),
+    system_wide=dict(type="bool", default=False),
     probe=dict(type="bool", default=False),
     probe_timeout=dict(type="float", default=2),
     sudo_interactive=dict(type="bool", default=False),
@@ -45,12 +47,27 @@ class NoTargets(TraceCheckError):
     """No process matched: a fact about the host rather than a mistake in the request."""
 
 
+# perf (and a versioned or renamed copy: perf_6.1, perf-debug) asks perf_event_open; every other tool (strace,
+# gdb, ltrace) asks ptrace.
+PERF_NAME = re.compile(r"^perf(?:[-_.].*)?$")
+
+
+def tool_kind(tool):
+    """"perf" or "ptrace": which kernel check decides for this tool (by its name, or an absolute path's)."""
+    return "perf" if PERF_NAME.match(os.path.basename(tool or "strace")) else "ptrace"
+
+
 def validate(params):
     """Checks of a request that need no host; raises TraceCheckError."""
-    if params.get("pid") is not None and params.get("process") is not None:
+    if params.get("system_wide"):
+        if tool_kind(params.get("tool")) != "perf":
+            raise TraceCheckError("system_wide applies only to perf (tool: perf)")
+        if params.get("pid") is not None or params.get("process") is not None:
+            raise TraceCheckError("system_wide takes no pid or process: it measures every CPU")
+    elif params.get("pid") is not None and params.get("process") is not None:
         raise TraceCheckError("pid and process are mutually exclusive")
-    if params.get("pid") is None and params.get("process") is None:
-        raise TraceCheckError("one of pid or process is required")
+    elif params.get("pid") is None and params.get("process") is None:
+        raise TraceCheckError("one of pid or process is required (or system_wide with tool: perf)")
     if params.get("pid") is not None and (not params["pid"] or any(p <= 0 for p in params["pid"])):
         raise TraceCheckError("pid must be a non-empty list of positive process IDs")
     timeout = params.get("probe_timeout", 2)
@@ -148,12 +165,13 @@ def build_tracer(account, via, runas_account, tool_path, self_proc, root="/"):
     return tracer, info
 
 
-def probe_command(via, tool_path, pid, account, runas, seconds, sudo_path=None):
+def probe_command(via, tool_path, pid, account, runas, seconds, sudo_path=None, kind="ptrace"):
     """The probe as the tracing user would run it: the tool itself, or through sudo."""
     command = [tool_path]
     if via == "sudo":
         command = [sudo_path, "-n"] + (["-u", runas] if runas != "root" else []) + command
-    return _attach.as_user_argv(account["uid"], account["gid"], _attach.strace_probe_argv(command, pid, seconds))
+    return _attach.as_user_argv(account["uid"], account["gid"], _attach.probe_argv(
+        "perf" if kind == "perf" else "strace", command, pid, seconds))
 
 
 def sudo_model(policy, account, runas_account, tool_path, args, hostname):
@@ -168,13 +186,12 @@ def sudo_model(policy, account, runas_account, tool_path, args, hostname):
     return model, policy.evaluator.nopasswd(decision, request)
 
 
-def sudo_check_argv(sudo_path, account, runas_account, tool_path, pid):
-    """The `sudo -n -l -U` question whose answer decides whether the probe command would run."""
-    return _attach.sudo_check_argv(sudo_path, account["name"], [tool_path] + _attach.strace_args(pid),
-                                   runas_account["name"])
+def sudo_check_argv(sudo_path, account, runas_account, tool_path, args):
+    """The `sudo -n -l -U` question whose answer decides whether the probe command (tool args) would run."""
+    return _attach.sudo_check_argv(sudo_path, account["name"], [tool_path] + list(args), runas_account["name"])
 
 
-def sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing, interactive, policy, grants,
+def sudo_verdict(run, sudo_path, account, runas_account, tool_path, args, listing, interactive, policy, grants,
                  skipped, nnp, hostname=None):
     """(a sudo_* refusal or None when sudo lets the user run the probe command, what sudo and the model said).
 
@@ -182,14 +199,14 @@ def sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing
     against sudo on every call (`model_agrees`).
     """
     runas = runas_account["name"]
-    command = [tool_path] + _attach.strace_args(pid)
+    command = [tool_path] + list(args)
     # sudo is asked without -u for root, so the model asks for the default target the same way.
     model, nopasswd = sudo_model(policy, account, None if runas == "root" else runas_account, tool_path,
                                  command[1:], hostname)
     info = {"model": model}
     rc = out = err = None
     if not nnp:  # sudo refuses to run at all under no_new_privs: nothing to ask
-        rc, out, err = run(sudo_check_argv(sudo_path, account, runas_account, tool_path, pid))
+        rc, out, err = run(sudo_check_argv(sudo_path, account, runas_account, tool_path, args))
         info.update({"rc": rc, "permitted": rc == 0})
         if model is not None:
             info["model_agrees"] = None if not model["certain"] else model["allowed"] == (rc == 0)
@@ -238,9 +255,11 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         raise TraceCheckError(str(exc))
     if os.geteuid() != 0 and account["uid"] != os.geteuid():
         raise TraceCheckError("only root can answer for another user (%s): use become: true" % account["name"])
-    if params.get("probe") and os.path.basename(
-            params.get("filecap_path") or params.get("tool") or "strace") not in ("strace",) and via != "filecap":
-        raise TraceCheckError("probe: true supports strace only")
+    kind = tool_kind(params.get("tool"))
+    system_wide = bool(params.get("system_wide"))
+    if params.get("probe") and kind != "perf" and os.path.basename(params.get("tool") or "strace") != "strace":
+        raise TraceCheckError("probe: true runs strace or perf; %s asks the kernel the same ptrace question as "
+                              "strace, so probe with tool: strace" % params["tool"])
     tool_path = resolve_tool(params.get("tool") or "strace", via, params.get("filecap_path"), root)
     sudo_path = None
     if via == "sudo":
@@ -250,7 +269,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     try:
         # One pass over /proc/PID/comm serves both the lookup by name and the Apache summary.
         comms = _procs.comm_table(root) if params.get("process") else None
-        pairs = resolve_targets(params.get("pid"), params.get("process"), root, params.get("process_user"), comms)
+        pairs = [(None, None)] if system_wide else resolve_targets(
+            params.get("pid"), params.get("process"), root, params.get("process_user"), comms)
     except _accounts.AccountError as exc:
         raise TraceCheckError("process_user: %s" % exc)
     if snapshot is None:
@@ -268,6 +288,9 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         "apparmor": snapshot["lsm"]["apparmor"],
         "coredump_directory": bool(apache and apache["coredump_directory"]),
     }
+    if kind == "perf":
+        host.update(perf_host(snapshot, root))
+    seconds = params.get("probe_timeout", 2)
     # sudo's answers (the listing, one `sudo -l` per process, each parsing the whole tree) are all started
     # at once; probes run one after the other.
     with _command.Overlapped(run) as commands:
@@ -278,21 +301,25 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
             commands.start(argv)
             if not self_proc["no_new_privs"]:
                 for pid, target in pairs:
-                    if target is not None:
-                        commands.start(sudo_check_argv(sudo_path, account, runas_account, tool_path, pid))
+                    if target is not None or system_wide:
+                        commands.start(sudo_check_argv(sudo_path, account, runas_account, tool_path,
+                                                       _attach.tool_args(kind, pid, seconds)))
             listing = run(argv)[1]
         do_probe = bool(params.get("probe")) and (not in_check_mode or params.get("probe_in_check_mode", True))
         results = []
         for pid, target in pairs:
             verdict = sudo_info = None
-            if via == "sudo" and target is not None:
-                verdict, sudo_info = sudo_verdict(run, sudo_path, account, runas_account, tool_path, pid, listing,
+            if via == "sudo" and (target is not None or system_wide):
+                verdict, sudo_info = sudo_verdict(run, sudo_path, account, runas_account, tool_path,
+                                                  _attach.tool_args(kind, pid, seconds), listing,
                                                   params.get("sudo_interactive", False), sudoers,
                                                   snapshot["sudoers"]["grants"], snapshot["sudoers"]["skipped"],
                                                   self_proc["no_new_privs"], hostname)
-            if verdict is None:
+            if verdict is None and kind == "perf":
+                verdict = _verdict.decide_perf(tracer, target, host, system_wide)
+            elif verdict is None:
                 verdict = _verdict.decide(tracer, target, host)
-            entry = {"pid": pid, "comm": target["comm"] if target else None,
+            entry = {"pid": pid, "system_wide": system_wide, "comm": target["comm"] if target else None,
                      "user": target["user"] if target else None,
                      "uids": target["uids"] if target else None,
                      "dumpable": target["dumpable"] if target else None,
@@ -300,9 +327,9 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
             entry.update(verdict)
             if sudo_info is not None:
                 entry["sudo"] = sudo_info
-            if do_probe and target is not None:
-                entry["probe"] = run_probe(run, via, tool_path, pid, account, runas_account["name"],
-                                           params.get("probe_timeout", 2), sudo_path, verdict)
+            if do_probe and (target is not None or system_wide):
+                entry["probe"] = run_probe(run, via, tool_path, pid, account, runas_account["name"], seconds,
+                                           sudo_path, verdict, kind)
             results.append(entry)
 
     return {
@@ -310,18 +337,33 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         "targets": results,
         "tracer": tracer_info,
         "host": {"yama_scope": host["yama_scope"], "yama_present": snapshot["yama"]["present"],
+                 "perf_event_paranoid": host.get("perf_event_paranoid"),
+                 "paranoid_3_denies_all": host.get("paranoid_3_denies_all"),
                  "selinux": host["selinux"], "apparmor": host["apparmor"],
                  "sys_ptrace_in_bounding_set": bool((self_proc["capabilities"]["bounding"] or 0)
                                                     >> _caps.CAP_SYS_PTRACE & 1)},
         "apache": apache,
-        "mismatches": [r["pid"] for r in results if r.get("probe") and r["probe"]["matches"] is False],
+        "kind": kind,
+        "mismatches": [r["pid"] if r["pid"] is not None else "system" for r in results
+                       if r.get("probe") and r["probe"]["matches"] is False],
     }
 
 
-def run_probe(run, via, tool_path, pid, account, runas, seconds, sudo_path, verdict):
-    argv = probe_command(via, tool_path, pid, account, runas, seconds, sudo_path)
+def perf_host(snapshot, root="/"):
+    """perf_event_paranoid and whether its level 3 refuses everything, from the snapshot's perf section when it
+    has one, else read now (trace_check alone does not gather that section)."""
+    perf = snapshot.get("perf")
+    if perf:
+        return {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
+                "paranoid_3_denies_all": perf["paranoid_3_denies_all"]}
+    return {"perf_event_paranoid": _perf.runtime_settings(root)["kernel.perf_event_paranoid"],
+            "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
+
+
+def run_probe(run, via, tool_path, pid, account, runas, seconds, sudo_path, verdict, kind="ptrace"):
+    argv = probe_command(via, tool_path, pid, account, runas, seconds, sudo_path, kind)
     rc, out, err = run(argv)
-    observed = _attach.interpret_strace(rc, out, err, pid)
+    observed = _attach.interpret("perf" if kind == "perf" else "strace", rc, out, err, pid)
     predicted = verdict["allowed"]
     observed.update({
         "rc": rc,
@@ -335,7 +377,9 @@ def summarise(request, result):
     """One line per trace request, for reports."""
     if "error" in result:
         return "%s: %s" % (request["user"], result["error"])
-    if request.get("process"):
+    if request.get("system_wide"):
+        what = "all CPUs (system-wide)"
+    elif request.get("process"):
         what = "%d %s process(es)" % (len(result["targets"]), request["process"])
     else:
         what = "PID %s" % ",".join(str(t["pid"]) for t in result["targets"])

@@ -18,6 +18,9 @@ import os
 from ansible_collections.debugready.ptrace.plugins.module_utils import _accounts, _caps
 
 PTRACE_BIT = 1 << _caps.CAP_SYS_PTRACE
+SYS_ADMIN_BIT = 1 << _caps.CAP_NUMBERS["cap_sys_admin"]
+# perfmon_capable(): CAP_PERFMON, or CAP_SYS_ADMIN for kernels and programs older than it.
+PERFMON_BITS = (1 << _caps.CAP_NUMBERS["cap_perfmon"]) | SYS_ADMIN_BIT
 
 REASONS = (
     "target_not_found", "kernel_thread", "self", "seccomp_blocks_ptrace", "filecap_exec_fails_bounding_set",
@@ -25,11 +28,16 @@ REASONS = (
     "target_not_dumpable", "target_has_more_capabilities", "yama_scope3_no_attach",
     "yama_scope2_requires_cap_sys_ptrace", "yama_scope1_not_descendant", "selinux_deny_ptrace", "apparmor_denied",
     "already_traced", "sudo_not_permitted", "sudo_password_required", "allowed",
+    # perf_event_open (decide_perf)
+    "perf_events_unavailable", "perf_paranoid_3_no_unprivileged", "perf_paranoid_cpu_wide",
 )
 ERRNO = {
     "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
-    "sudo_not_permitted": None, "sudo_password_required": None,
+    "sudo_not_permitted": None, "sudo_password_required": None, "perf_events_unavailable": None,
+    "perf_paranoid_3_no_unprivileged": "EACCES", "perf_paranoid_cpu_wide": "EACCES",
 }
+PERFMON_COST = ("CAP_PERFMON (a tool copy holding it, or sudo perf) lets its users watch every process and the "
+                "kernel: keep it group-scoped, logged and time-boxed.")
 ROOT_EQUIVALENT = ("Any grant of ptrace to another user's processes (sudo strace/gdb, or a tool holding "
                    "CAP_SYS_PTRACE) is root-equivalent: keep it group-scoped, logged and time-boxed.")
 
@@ -98,11 +106,11 @@ def _ids_match(tracer, target):
     return all(u == tracer.uid for u in uids[:3]) and all(g == tracer.gid for g in gids[:3])
 
 
-def _result(reason, explanation, remediation, allowed=False, certain=True, **extra):
+def _result(reason, explanation, remediation, allowed=False, certain=True, errno=None, **extra):
     result = {
         "allowed": allowed,
         "reason": reason,
-        "errno": ERRNO.get(reason, "EPERM"),
+        "errno": errno or ERRNO.get(reason, "EPERM"),
         "explanation": explanation,
         "remediation": remediation,
         "certain": certain,
@@ -138,37 +146,7 @@ def decide(tracer, target, host):
             "flag, and CAP_SYS_PTRACE is not in the bounding set." % tracer.tool,
             "Start the container with --cap-add SYS_PTRACE, or use sudo where the bounding set allows it.")
     cap = tracer.has_cap_sys_ptrace
-    uids = target.get("uids") or []
-    verdict = None
-    if not cap and not _ids_match(tracer, target):
-        verdict = _result(
-            "uid_gid_mismatch",
-            "%s runs as uids %s gids %s; %s has real gid %s and no CAP_SYS_PTRACE%s, so the kernel requires "
-            "every one of the target's ids to match." % (
-                name, "/".join(map(str, uids[:3])), "/".join(map(str, (target.get("gids") or [])[:3])), who,
-                tracer.gid, " (it is not in the bounding set)" if tracer.uid == 0 else ""),
-            _remedy_other_user(tracer, target))
-    elif not cap and target.get("dumpable") is not True:
-        if target.get("dumpable") is None:
-            verdict = _result(
-                "target_not_dumpable",
-                "%s runs as root; whether it is dumpable cannot be told from outside, and %s has no "
-                "CAP_SYS_PTRACE." % (name, who),
-                "Trace it with CAP_SYS_PTRACE (sudo strace as root). " + ROOT_EQUIVALENT, allowed=None,
-                certain=False)
-        else:
-            verdict = _result(
-                "target_not_dumpable",
-                "%s is not dumpable (it changed credentials, e.g. Apache dropping root for %s), so even its own "
-                "user cannot trace it without CAP_SYS_PTRACE." % (name, target.get("user") or "its user"),
-                _remedy_not_dumpable(target, host))
-    elif not cap and ((target.get("capabilities") or {}).get("permitted") or 0) & ~tracer.caps_permitted:
-        extra = _caps.mask_to_names(target["capabilities"]["permitted"] & ~tracer.caps_permitted)
-        verdict = _result(
-            "target_has_more_capabilities",
-            "%s holds capabilities the tracer lacks (%s); without CAP_SYS_PTRACE the kernel refuses." % (
-                name, ", ".join(extra)),
-            "Trace it as root through sudo. " + ROOT_EQUIVALENT)
+    verdict = _credential_check(tracer, target, host, cap)
     if verdict is not None:
         return _with_filecap_note(verdict, tracer)
     scope = host.get("yama_scope")
@@ -204,6 +182,118 @@ def decide(tracer, target, host):
     return _result("allowed", "%s may attach to %s%s.%s" % (
         who, name, " with CAP_SYS_PTRACE" if cap else " (same ids, dumpable)", note), None, allowed=True,
         certain=not note)
+
+
+def _credential_check(tracer, target, host, cap):
+    """__ptrace_may_access's credential checks (ids, dumpable, capabilities), or None when they pass.
+
+    They are the same for ptrace's ATTACH mode and perf's READ mode; `cap`: the tracer holds CAP_SYS_PTRACE.
+    """
+    if cap:
+        return None
+    who = "%s (uid %s)" % (tracer.user, tracer.uid)
+    name = "%s[%s]" % (target.get("comm"), target["pid"])
+    uids = target.get("uids") or []
+    if not _ids_match(tracer, target):
+        return _result(
+            "uid_gid_mismatch",
+            "%s runs as uids %s gids %s; %s has real gid %s and no CAP_SYS_PTRACE%s, so the kernel requires "
+            "every one of the target's ids to match." % (
+                name, "/".join(map(str, uids[:3])), "/".join(map(str, (target.get("gids") or [])[:3])), who,
+                tracer.gid, " (it is not in the bounding set)" if tracer.uid == 0 else ""),
+            _remedy_other_user(tracer, target))
+    if target.get("dumpable") is not True:
+        if target.get("dumpable") is None:
+            return _result(
+                "target_not_dumpable",
+                "%s runs as root; whether it is dumpable cannot be told from outside, and %s has no "
+                "CAP_SYS_PTRACE." % (name, who),
+                "Trace it with CAP_SYS_PTRACE (sudo strace as root). " + ROOT_EQUIVALENT, allowed=None,
+                certain=False)
+        return _result(
+            "target_not_dumpable",
+            "%s is not dumpable (it changed credentials, e.g. Apache dropping root for %s), so even its own "
+            "user cannot trace it without CAP_SYS_PTRACE." % (name, target.get("user") or "its user"),
+            _remedy_not_dumpable(target, host))
+    if ((target.get("capabilities") or {}).get("permitted") or 0) & ~tracer.caps_permitted:
+        extra = _caps.mask_to_names(target["capabilities"]["permitted"] & ~tracer.caps_permitted)
+        return _result(
+            "target_has_more_capabilities",
+            "%s holds capabilities the tracer lacks (%s); without CAP_SYS_PTRACE the kernel refuses." % (
+                name, ", ".join(extra)),
+            "Trace it as root through sudo. " + ROOT_EQUIVALENT)
+    return None
+
+
+def decide_perf(tracer, target, host, system_wide=False):
+    """perf_event_open's verdict for `perf stat/record -p PID` (target) or `-a` (system_wide), in the kernel's
+    order (kernel/events/core.c), as measured on mainline 6.18 and Debian's 6.1 (docs/verified-semantics.md).
+
+    host: {"perf_event_paranoid": int or None, "paranoid_3_denies_all": bool or None}.
+    Every refusal is EACCES. Yama never restricts perf: the per-process check is ptrace's READ mode.
+    """
+    paranoid = host.get("perf_event_paranoid")
+    perfmon = bool(tracer.caps_effective & PERFMON_BITS)
+    who = "%s (uid %s)" % (tracer.user, tracer.uid)
+    if paranoid is None:
+        return _result("perf_events_unavailable",
+                       "kernel.perf_event_paranoid cannot be read: this kernel has no perf events, or /proc/sys "
+                       "is hidden here.", "Check the kernel's CONFIG_PERF_EVENTS and /proc/sys.", allowed=None,
+                       certain=False)
+    if not system_wide and target is None:
+        return _result("target_not_found", "No such process is visible from here.",
+                       "Check the PID; a process in another PID namespace is invisible.")
+    if tracer.exec_fails:
+        return _result("filecap_exec_fails_bounding_set",
+                       "The kernel refuses to execute %s: its file capabilities have the effective flag and "
+                       "include a capability outside the bounding set." % tracer.tool,
+                       "Start the container with --cap-add PERFMON, or drop the capabilities it cannot have.",
+                       errno="EPERM")
+    uncertain_3 = False
+    if paranoid >= 3 and not tracer.caps_effective & SYS_ADMIN_BIT:
+        # Debian's level 3 yields to CAP_SYS_ADMIN only, not CAP_PERFMON (measured on 6.1.0-57-cloud-amd64)
+        if host.get("paranoid_3_denies_all"):
+            return _with_filecap_note(_result(
+                "perf_paranoid_3_no_unprivileged",
+                "kernel.perf_event_paranoid is %s and this kernel carries Debian's (and Ubuntu's) level 3: no "
+                "perf_event_open at all without CAP_SYS_ADMIN (CAP_PERFMON is not enough), even on one's own "
+                "processes; %s has none." % (paranoid, who),
+                "Lower kernel.perf_event_paranoid to 2 for the debugging window (own processes, user space only; "
+                "a group-restricted cap_perfmon=ep copy of perf then reaches every process), or run perf as root "
+                "through sudo. " + PERFMON_COST), tracer)
+        # mainline treats 3 as 2; a kernel whose config cannot be read may be either
+        uncertain_3 = host.get("paranoid_3_denies_all") is None
+    if system_wide:
+        if paranoid > 0 and not perfmon:
+            return _with_filecap_note(_result(
+                "perf_paranoid_cpu_wide",
+                "kernel.perf_event_paranoid is %s: system-wide (CPU) events need 0 or less, or CAP_PERFMON; %s "
+                "has none." % (paranoid, who),
+                "Measure the processes (perf -p PID) instead; or set kernel.perf_event_paranoid to 0 for the "
+                "debugging window (every user then sees CPU-wide events), or use a group-restricted "
+                "cap_perfmon=ep copy of perf. " + PERFMON_COST), tracer)
+        verdict = _result("allowed", "%s may open system-wide events%s." % (
+            who, " with CAP_PERFMON" if perfmon else ""), None, allowed=True, kernel_samples=perfmon or paranoid <= 1)
+    else:
+        if not perfmon:
+            # perf_check_permission: CAP_PERFMON, else ptrace_may_access(PTRACE_MODE_READ_REALCREDS)
+            verdict = _credential_check(tracer, target, host, tracer.has_cap_sys_ptrace)
+            if verdict is not None:
+                verdict = dict(verdict, errno="EACCES", explanation=verdict["explanation"] + (
+                    " perf's own message blames kernel.perf_event_paranoid; the refusal is ptrace's read check, "
+                    "which CAP_PERFMON also passes."))
+                return _with_filecap_note(verdict, tracer)
+        verdict = _result("allowed", "%s may open events on %s[%s]%s." % (
+            who, target.get("comm"), target["pid"], " with CAP_PERFMON" if perfmon else (
+                " with CAP_SYS_PTRACE" if tracer.has_cap_sys_ptrace else " (same ids, dumpable)")), None,
+            allowed=True, kernel_samples=perfmon or paranoid <= 1)
+    if not verdict["kernel_samples"]:
+        verdict["explanation"] += (" kernel.perf_event_paranoid is %s, so user space only: perf falls back to "
+                                   "the :u events by itself." % paranoid)
+    if uncertain_3:
+        verdict.update(allowed=None, certain=False, explanation=verdict["explanation"] + (
+            " Unless this kernel carries Debian's level 3, which refuses it: its config cannot be read."))
+    return verdict
 
 
 def _confined(label):

@@ -115,13 +115,20 @@ options:
         description: The capability-carrying tool with O(trace[].via=filecap).
         type: path
       tool:
-        description: The tool (name or absolute path).
+        description:
+          - The tool (name or absolute path). V(perf) (or a copy named C(perf-*)) is answered by perf_event_open's
+            checks, every other tool by ptrace's, as in M(debugready.ptrace.trace_check).
         type: str
         default: strace
+      system_wide:
+        description: With O(trace[].tool=perf), the question is system-wide events (C(perf -a)) instead of processes.
+        type: bool
+        default: false
       probe:
         description:
-          - Also attach a real strace as the user (for O(trace[].probe_timeout) seconds per process) and
-            compare with the prediction. Takes time; off by default.
+          - Also run the tool for real as the user (strace attached, or perf counting, for
+            O(trace[].probe_timeout) seconds per process) and compare with the prediction. Takes time; off by
+            default.
         type: bool
         default: false
       probe_timeout:
@@ -455,6 +462,10 @@ ansible_facts:
               C(path), C(mode) and whether it is C(read_only).
             - C(bpftrace), as a tool of RV(ansible_facts.ptrace.tools); C(bcc_tools), the BCC programs installed
               (Debian's C(*-bpfcc) in C(/usr/sbin), or C(/usr/share/bcc/tools)).
+            - C(paranoid_3_denies_all), true when C(kernel.perf_event_paranoid=3) refuses every unprivileged
+              perf_event_open (a kernel with Debian's and Ubuntu's patch, whose config names
+              C(CONFIG_SECURITY_PERF_EVENTS_RESTRICT)), false on a mainline kernel (3 acts as 2), null when the
+              kernel's config cannot be read (C(/boot/config-RELEASE), C(/proc/config.gz)).
           returned: when gathered
           type: dict
           sample:
@@ -476,6 +487,7 @@ ansible_facts:
             debugfs: {mounted: true, path: /sys/kernel/debug, mode: "0700", read_only: false}
             bpftrace: {installed: false, path: null, version: null, mode: null, owner: null, group: null, caps: null}
             bcc_tools: []
+            paranoid_3_denies_all: true
         trace:
           description:
             - One entry per O(trace) request, in order, with C(request) (the request as given), C(summary) (one

@@ -20,6 +20,13 @@ description:
   - With O(probe=true) it really attaches with C(strace) as that user (PTRACE_SEIZE, recording nothing, detached
     after O(probe_timeout) seconds; the target is never stopped or killed) and reports whether the prediction
     matched. A mismatch means the model is wrong on this host and is reported as a warning.
+  - For O(tool=perf) it answers for C(perf stat), C(perf record) and C(perf trace) on processes, or system-wide
+    (O(system_wide=true)), with the checks of perf_event_open, in this order. C(kernel.perf_event_paranoid), whose
+    level 3 on Debian's and Ubuntu's kernels refuses every use without CAP_SYS_ADMIN. CAP_PERFMON. The read-mode
+    ptrace check on the target, which Yama does not restrict. Reason codes C(perf_paranoid_3_no_unprivileged),
+    C(perf_paranoid_cpu_wide), and the credential codes above. Its probe runs C(perf stat) on a software event
+    for O(probe_timeout) seconds.
+  - C(gdb) and C(ltrace) attach with ptrace as strace does, so their verdict is strace's (probe with strace).
   - It knows Apache httpd, whose master and workers are reported separately, with the workers' user, their dumpable state
     and whether C(CoreDumpDirectory) is configured.
   - Never changes the host.
@@ -65,11 +72,23 @@ options:
     description: With O(via=filecap), the absolute path of the tool holding file capabilities.
     type: path
   tool:
-    description: The debugging tool, by name (looked up in the standard bin and sbin directories) or absolute path.
+    description:
+      - The debugging tool, by name (looked up in the standard bin and sbin directories) or absolute path.
+      - V(perf), or a name starting with C(perf-) or C(perf_), is answered with perf_event_open's checks; every
+        other tool (V(strace), V(gdb), V(ltrace)) with ptrace's.
+      - With O(via=filecap), the tool the copy at O(filecap_path) is (V(strace) or V(perf)).
     type: str
     default: strace
+  system_wide:
+    description:
+      - With O(tool=perf), answer for system-wide events (C(perf stat -a), C(perf record -a)) instead of processes;
+        O(pid) and O(process) are then not taken.
+    type: bool
+    default: false
   probe:
-    description: Really attach with C(strace) as the user to confirm the prediction.
+    description:
+      - Really run the tool as the user to confirm the prediction. C(strace) attaches (recording nothing); C(perf)
+        counts the C(task-clock) software event with C(perf stat) on the target (or system-wide).
     type: bool
     default: false
   probe_timeout:
@@ -127,6 +146,21 @@ EXAMPLES = r"""
     filecap_path: /usr/local/bin/strace-debug
   become: true
 
+- name: Can alice profile her own service with perf, and system-wide? Prove it.
+  debugready.ptrace.trace_check:
+    user: alice
+    process: myservice
+    tool: perf
+    probe: true
+  become: true
+
+- name: And system-wide (perf record -a)?
+  debugready.ptrace.trace_check:
+    user: alice
+    tool: perf
+    system_wide: true
+  become: true
+
 - name: Fail the play when the promise does not hold
   ansible.builtin.assert:
     that: verdict.allowed
@@ -146,10 +180,15 @@ targets:
   elements: dict
   contains:
     pid:
-      description: The target PID.
+      description: The target PID, null for a system-wide request.
       type: int
       returned: always
       sample: 812
+    system_wide:
+      description: True for the entry of a system-wide perf request.
+      type: bool
+      returned: always
+      sample: false
     comm:
       description: The process name, null when the process does not exist.
       type: str
@@ -190,7 +229,8 @@ targets:
                 filecap_not_applied_nosuid, filecap_not_applied_nnp, filecap_not_applied_missing, uid_gid_mismatch,
                 target_not_dumpable, target_has_more_capabilities, yama_scope3_no_attach,
                 yama_scope2_requires_cap_sys_ptrace, yama_scope1_not_descendant, selinux_deny_ptrace,
-                apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, allowed]
+                apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, perf_events_unavailable,
+                perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide, allowed]
     errno:
       description: The error the attach fails with (EPERM, EACCES, ESRCH), null when allowed or refused by sudo.
       type: str
@@ -211,6 +251,13 @@ targets:
       type: bool
       returned: always
       sample: true
+    kernel_samples:
+      description:
+        - For perf, whether kernel code is counted too (C(kernel.perf_event_paranoid) 1 or less, or CAP_PERFMON);
+          when false, perf falls back to user-space events (C(:u)) by itself.
+      type: bool
+      returned: when allowed with O(tool=perf)
+      sample: false
     probe:
       description:
         - With O(probe=true), what really happened (C(attached), C(errno), C(stderr), C(rc), C(command)), and
@@ -239,11 +286,19 @@ tracer:
   type: dict
   sample: {user: alice, uid: 1000, groups: [alice, debug], via: sudo, runas: root, runs_as_uid: 0,
            tool: /usr/bin/strace, cap_sys_ptrace: true, filecaps: null, filecap_problem: null}
+kind:
+  description: Which kernel check answers for the tool, V(ptrace) or V(perf) (perf_event_open).
+  returned: always
+  type: str
+  sample: ptrace
 host:
-  description: The host state that took part in the decision.
+  description:
+    - The host state that took part in the decision. C(perf_event_paranoid) and C(paranoid_3_denies_all) (see
+      M(debugready.ptrace.ptrace_facts)) are set for O(tool=perf), null otherwise.
   returned: always
   type: dict
-  sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true,
+  sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true, perf_event_paranoid: null,
+           paranoid_3_denies_all: null,
            selinux: {enabled: false, enforcing: false, deny_ptrace: false}, apparmor: {enabled: true}}
 apache:
   description:
@@ -254,10 +309,10 @@ apache:
   sample: {master_pids: [1], worker_pids: [812, 813], worker_users: [www-data], workers_dumpable: false,
            coredump_directory: null, coredump_directory_source: null}
 mismatches:
-  description: PIDs whose probe outcome differed from the prediction.
+  description: PIDs whose probe outcome differed from the prediction (V(system) for a system-wide request).
   returned: always
   type: list
-  elements: int
+  elements: raw
   sample: []
 """
 
@@ -271,8 +326,8 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _command,
 def main():
     module = AnsibleModule(
         argument_spec=dict(_tracecheck.REQUEST_OPTIONS, probe_in_check_mode=dict(type="bool", default=True)),
+        # one of pid, process or system_wide: validate() says which, system_wide being a bool with a default
         mutually_exclusive=[("pid", "process")],
-        required_one_of=[("pid", "process")],
         required_if=[("via", "filecap", ("filecap_path",))],
         required_by={"process_user": "process"},
         supports_check_mode=True,
@@ -292,7 +347,7 @@ def main():
     except _command.CommandError as exc:
         module.fail_json(msg=str(exc), cmd=exc.argv, rc=exc.errno)
     for pid in result["mismatches"]:
-        target = [t for t in result["targets"] if t["pid"] == pid][0]
+        target = [t for t in result["targets"] if (t["pid"] if t["pid"] is not None else "system") == pid][0]
         module.warn("MODEL MISMATCH on PID %s: predicted %s (%s) but the probe %s. Please report it with this "
                     "output." % (pid, "allowed" if target["allowed"] else "refused", target["reason"],
                                  "attached" if target["probe"]["attached"] else "was refused: "

@@ -83,3 +83,35 @@ def test_probe_tool_leads_its_own_session_and_gets_the_sigint():
 def test_interpret_strace(rc, err, attached, errno):
     result = _attach.interpret_strace(rc, "", err, 812)
     assert (result["attached"], result["errno"]) == (attached, errno)
+
+
+# perf's own outputs (perf 6.1), as the probe reads them
+PERF_DENIED = """Error:
+Access to performance monitoring and observability operations is limited.
+Consider adjusting /proc/sys/kernel/perf_event_paranoid setting to open
+access to performance monitoring and observability operations for processes
+without CAP_PERFMON, CAP_SYS_PTRACE or CAP_SYS_ADMIN Linux capability.
+"""
+
+
+@pytest.mark.parametrize("rc, err, attached, errno_name", [
+    (0, "<not counted>,msec,task-clock:u,0,100.00,,\n", True, None),  # counted nothing: the target slept
+    (0, "403.34,msec,task-clock,403339550,100.00,2.000,CPUs utilized\n", True, None),
+    (255, PERF_DENIED, False, "EACCES"),
+    (255, "Error:\nNo permission to enable task-clock event.\n", False, "EACCES"),
+    (255, "Problems finding threads of monitor\n", False, "ESRCH"),
+    (1, "sudo: a password is required\n", False, "sudo_password_required"),
+    (0, "some other output\n", False, None),  # rc 0 without a count line is not an attach
+    (1, "400,msec,task-clock,1,100.00,,\n", False, None),  # a count but a failed run
+])
+def test_interpret_perf(rc, err, attached, errno_name):
+    observed = _attach.interpret_perf(rc, "", err)
+    assert (observed["attached"], observed["errno"]) == (attached, errno_name)
+
+
+def test_perf_probe_argv_counts_a_software_event_for_the_probe_time():
+    argv = _attach.probe_argv("perf", ["/usr/bin/perf"], 812, 0.5)
+    assert argv == ["timeout", "-s", "INT", "-k", "5", "10.5", "setsid", "/usr/bin/perf", "stat", "-x", ",", "-e",
+                    "task-clock", "-p", "812", "--", "sleep", "0.5"]
+    assert _attach.tool_args("perf", None, 2)[-5:] == ["task-clock", "-a", "--", "sleep", "2"]
+    assert _attach.tool_args("ptrace", 812, 2) == _attach.strace_args(812)

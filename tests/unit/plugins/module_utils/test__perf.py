@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 
 import pytest
@@ -127,3 +128,40 @@ def test_bpftrace_version_is_read_through_the_runner(tree):
     bpftrace = gather(tree, sections=("perf",), run=run, validate_sudoers=False)["perf"]["bpftrace"]
     assert (bpftrace["installed"], bpftrace["path"], bpftrace["version"]) == (True, "/usr/bin/bpftrace", "0.17.0")
     assert [os.path.basename(a[0]) for a in seen] == ["bpftrace"]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("CONFIG_SECURITY_PERF_EVENTS_RESTRICT=y", True),  # Debian's and Ubuntu's kernels
+    ("# CONFIG_SECURITY_PERF_EVENTS_RESTRICT is not set", True),  # patched, default 2: 3 still denies all
+    ("CONFIG_SECURITY_PERF_EVENTS=y", False),  # a longer name's prefix is not the option
+    ("# CONFIG_SECURITY_PERF_EVENTS_RESTRICTED is not set", False),
+])
+def test_kernel_config_names_the_level_3_option(line, expected):
+    text = "CONFIG_PERF_EVENTS=y\n%s\nCONFIG_BPF_SYSCALL=y\n" % line
+    assert _perf.kernel_config_names(text, _perf.PARANOID_3_OPTION) is expected
+
+
+def test_paranoid_3_from_boot_config(tree):
+    assert _perf.paranoid_3_denies_all(str(tree), "6.1.0-57-cloud-amd64") is None
+    tree.write("/boot/config-6.1.0-57-cloud-amd64", "CONFIG_PERF_EVENTS=y\n")
+    assert _perf.paranoid_3_denies_all(str(tree), "6.1.0-57-cloud-amd64") is False
+    tree.write("/boot/config-6.1.0-57-cloud-amd64", "CONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
+    assert _perf.paranoid_3_denies_all(str(tree), "6.1.0-57-cloud-amd64") is True
+    # another kernel's config says nothing about this one
+    assert _perf.paranoid_3_denies_all(str(tree), "6.12.0-1-amd64") is None
+
+
+def test_paranoid_3_from_proc_config_gz(tree):
+    path = os.path.join(str(tree), "proc", "config.gz")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with gzip.open(path, "wt") as handle:
+        handle.write("CONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
+    assert _perf.paranoid_3_denies_all(str(tree)) is True
+    with open(path, "wb") as handle:
+        handle.write(b"not gzip")
+    assert _perf.paranoid_3_denies_all(str(tree)) is None
+
+
+def test_release_with_a_slash_is_not_a_path(tree):
+    tree.write("/etc/config", "CONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
+    assert _perf.paranoid_3_denies_all(str(tree), "../etc/config") is None

@@ -24,7 +24,7 @@ def run_module(capsys, args):
 
 @pytest.mark.parametrize("args, message", [
     ({"user": "no-such-user-xyz", "pid": [1]}, "user 'no-such-user-xyz' does not exist"),
-    ({"user": "root"}, "one of the following is required: pid, process"),
+    ({"user": "root"}, "one of pid or process is required"),
     ({"user": "root", "pid": [1], "process": "init"}, "mutually exclusive"),
     ({"user": "root", "pid": [0]}, "pid must be a non-empty list of positive process IDs"),
     ({"user": "root", "process": "no-such-process-xyz"}, "no process named 'no-such-process-xyz' is running"),
@@ -33,7 +33,11 @@ def run_module(capsys, args):
     ({"user": "root", "pid": [1], "via": "filecap", "filecap_path": "/nope/strace"}, "No such file or directory"),
     ({"user": "root", "pid": [1], "tool": "no-such-tool-xyz"}, "tool no-such-tool-xyz is not installed"),
     ({"user": "root", "pid": [1], "tool": "strace;id"}, "tool must be a program name or an absolute path"),
-    ({"user": "root", "pid": [1], "tool": "gdb", "probe": True}, "probe: true supports strace only"),
+    ({"user": "root", "pid": [1], "tool": "gdb", "probe": True}, "gdb asks the kernel the same ptrace question"),
+    ({"user": "root", "pid": [1], "system_wide": True, "tool": "perf"}, "system_wide takes no pid or process"),
+    ({"user": "root", "system_wide": True}, "system_wide applies only to perf"),
+    ({"user": "root", "process": "x", "system_wide": True, "tool": "/usr/bin/strace"},
+     "system_wide applies only to perf"),
     ({"user": "root", "pid": [1], "probe_timeout": 100}, "probe_timeout must be between 0.5 and 30"),
     ({"user": "root", "pid": [1], "runas": "nobody"}, "runas applies only with via: sudo"),
     ({"user": "root", "pid": [1], "process_user": "root"}, "missing parameter(s) required by 'process_user': process"),
@@ -81,3 +85,30 @@ def test_missing_pid_and_self_check(capsys):
         assert mine["probe"]["attached"] is False and mine["probe"]["matches"] is not False, mine["probe"]
     assert result["mismatches"] == []
     assert result["allowed"] is False  # one target does not exist
+
+
+PERF = "/usr/bin/perf"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(PERF), reason="needs root and perf")
+def test_perf_real_probe_as_root_and_as_nobody(capsys):
+    # perf stat on this process and system-wide, as root and as nobody: the kernel's answers against the verdicts
+    # (nobody on root's process: ptrace's read check refuses, whatever perf_event_paranoid says).
+    as_root = run_module(capsys, {"user": "root", "pid": [os.getpid()], "tool": "perf", "probe": True,
+                                  "probe_timeout": 0.5})
+    target = as_root["targets"][0]
+    assert as_root["kind"] == "perf" and as_root["host"]["perf_event_paranoid"] is not None
+    assert target["probe"]["matches"] is not False, target
+    as_nobody = run_module(capsys, {"user": "nobody", "pid": [os.getpid()], "tool": "perf", "probe": True,
+                                    "probe_timeout": 0.5})
+    refused = as_nobody["targets"][0]
+    assert (refused["allowed"], refused["reason"], refused["errno"]) == (False, "uid_gid_mismatch", "EACCES")
+    assert refused["probe"]["attached"] is False and refused["probe"]["matches"] is True, refused["probe"]
+    assert refused["probe"]["errno"] == "EACCES"
+    system = run_module(capsys, {"user": "nobody", "system_wide": True, "tool": "perf", "probe": True,
+                                 "probe_timeout": 0.5})
+    entry = system["targets"][0]
+    assert entry["pid"] is None and entry["system_wide"] is True
+    assert entry["allowed"] is (system["host"]["perf_event_paranoid"] <= 0)
+    assert entry["probe"]["matches"] is True, entry["probe"]
+    assert system["mismatches"] == []
