@@ -41,7 +41,7 @@ def yama(spec, facts, root="/"):
     """
     try:
         for name in ("value", "minimum", "maximum"):
-            _sysctl_write.check_scope(name, spec.get(name))
+            _sysctl_write.check_value(name, spec.get(name))
     except _sysctl_write.SysctlInputError as exc:
         raise PolicyInputError("yama: %s" % exc)  # bad input is an error, as for the module itself
     try:

@@ -258,7 +258,8 @@ def decide_perf(tracer, target, host, system_wide=False):
                 "kernel.perf_event_paranoid is %s and this kernel carries Debian's (and Ubuntu's) level 3: no "
                 "perf_event_open at all without CAP_SYS_ADMIN (CAP_PERFMON is not enough), even on one's own "
                 "processes; %s has none." % (paranoid, who),
-                "Lower kernel.perf_event_paranoid to 2 for the debugging window (own processes, user space only; "
+                "Lower kernel.perf_event_paranoid to 2 for the debugging window (debugready.ptrace.kernel_setting; "
+                "own processes, user space only; "
                 "a group-restricted cap_perfmon=ep copy of perf then reaches every process), or run perf as root "
                 "through sudo. " + PERFMON_COST), tracer)
         # mainline treats 3 as 2; a kernel whose config cannot be read may be either
@@ -270,7 +271,8 @@ def decide_perf(tracer, target, host, system_wide=False):
                 "kernel.perf_event_paranoid is %s: system-wide (CPU) events need 0 or less, or CAP_PERFMON; %s "
                 "has none." % (paranoid, who),
                 "Measure the processes (perf -p PID) instead; or set kernel.perf_event_paranoid to 0 for the "
-                "debugging window (every user then sees CPU-wide events), or use a group-restricted "
+                "debugging window (debugready.ptrace.kernel_setting; every user then sees CPU-wide events), or use "
+                "a group-restricted "
                 "cap_perfmon=ep copy of perf. " + PERFMON_COST), tracer)
         verdict = _result("allowed", "%s may open system-wide events%s." % (
             who, " with CAP_PERFMON" if perfmon else ""), None, allowed=True, kernel_samples=perfmon or paranoid <= 1)

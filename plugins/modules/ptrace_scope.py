@@ -194,7 +194,7 @@ skip_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _hoststate, _sysctl_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate, _sysctl_write
 
 ROOT = "/"  # the host; unit tests point it at a fixture tree
 
@@ -205,28 +205,7 @@ def main():
         supports_check_mode=True,
     )
     facts = _hoststate.gather(root=ROOT, sections=("yama", "container"))
-    try:
-        plan = _sysctl_write.plan(module.params, facts, ROOT)
-    except (_sysctl_write.SysctlInputError, _fileio.FileWriteError) as exc:
-        module.fail_json(msg=str(exc))
-    for warning in plan.warnings:
-        module.warn(warning)
-    result = plan.result()
-    if plan.skip_reason:
-        module.exit_json(skipped=True, skip_reason=plan.skip_reason, **result)
-    diff = plan.diff()
-    if module._diff and diff:
-        result["diff"] = diff
-    if plan.changed and not module.check_mode:
-        try:
-            _sysctl_write.apply(plan, ROOT)
-        except _sysctl_write.SysctlWriteError as exc:
-            result.update(changed=False, errno=exc.errno_name)  # apply() put back what it had done
-            module.fail_json(msg=str(exc), **result)
-        except _fileio.FileWriteError as exc:
-            result.update(changed=False)
-            module.fail_json(msg=str(exc), **result)
-    module.exit_json(**result)
+    _sysctl_write.run_module(module, _sysctl_write.YAMA, facts, ROOT)
 
 
 if __name__ == "__main__":

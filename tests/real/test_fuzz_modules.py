@@ -49,10 +49,11 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.debugready.ptrace.plugins.action import readiness_report
 from ansible_collections.debugready.ptrace.plugins.module_utils import _caps, _sudoers_write, _sysctl_write
 from ansible_collections.debugready.ptrace.plugins.modules import (
-    file_caps, ptrace_facts, ptrace_scope, sudoers_grant, trace_check,
+    file_caps, kernel_setting, ptrace_facts, ptrace_scope, sudoers_grant, trace_check,
 )
 
-DEFAULT_EXAMPLES = {"sudoers_grant": 150, "ptrace_scope": 250, "file_caps": 250, "trace_check": 120,
+DEFAULT_EXAMPLES = {"sudoers_grant": 150, "ptrace_scope": 250, "kernel_setting": 120, "file_caps": 250,
+                    "trace_check": 120,
                     "ptrace_facts": 60, "readiness_report": 300}
 TIMEOUT = 20          # seconds one example may take before it counts as a hang
 MEMORY = 768 << 20    # bytes one example may add to the address space before it counts as a blow-up
@@ -242,6 +243,8 @@ def build_fake_root():
               % (full, full, full))
     files = {"/proc/self/status": status, "/proc/self/stat": "4242 (python3) R 1 4242 4242 0 -1 4194560 0 0 0 0\n",
              "/proc/self/uid_map": "         0          0 4294967295\n", YAMA: "1\n",
+             "/proc/sys/kernel/perf_event_paranoid": "3\n", "/proc/sys/kernel/kptr_restrict": "0\n",
+             "/proc/sys/kernel/unprivileged_bpf_disabled": "2\n",
              "/usr/lib/sysctl.d/10-default-yama-scope.conf": "kernel.yama.ptrace_scope = 0\n",
              "/etc/sysctl.d/README.sysctl": "# not a .conf\n"}
     for path, text in files.items():
@@ -355,9 +358,9 @@ def _sysctl_state(kind, path):
         elif kind == "ours-latin1":
             write(full, _sysctl_write.MARKER.encode() + b"\n" + LATIN1 + b"kernel.yama.ptrace_scope = 1\n")
         elif kind == "ours-other-keys":
-            write(full, _sysctl_write.render(_sysctl_write.KEY, 1) + "vm.swappiness = 10\n")
+            write(full, _sysctl_write.render(_sysctl_write.YAMA, 1) + "vm.swappiness = 10\n")
         elif kind == "ours":
-            write(full, _sysctl_write.render(_sysctl_write.KEY, 2))
+            write(full, _sysctl_write.render(_sysctl_write.YAMA, 2))
         elif kind == "other-keys":
             write(full, "vm.swappiness = 10\n")
         elif kind == "setter":
@@ -788,6 +791,45 @@ def test_fuzz_ptrace_scope(host, figures):
         def run():
             with mock.patch.object(ptrace_scope, "ROOT", root):
                 return run_main(ptrace_scope.main, args, check, diff)
+        one_example(tally, host, run, dict(args, _root=root), states, table, WATCH_SYSCTL, check,
+                    ("sysctl", "fake root"))
+
+    example()
+    restore_baseline()
+    tally.assert_clean(figures)
+
+
+# ---------------------------------------------------------------- kernel_setting (ptrace_scope's writer)
+
+SETTING_VALUE = pool([-1, 0, 1, 2, 3], ["1", " -1 ", "2", "-0", "4", "-2", "0x1", "1.0", True])
+SETTING_ARGS = dict((name, SCOPE_ARGS[name]) for name in ("state", "apply", "file", "strict_runtime",
+                                                          "on_unsupported"))
+SETTING_ARGS.update({
+    "key": pool(sorted(k for k in _sysctl_write.SETTINGS if k != _sysctl_write.KEY), [
+        _sysctl_write.KEY, "vm.swappiness", "kernel/perf_event_paranoid", "kernel.perf_event_paranoid\n", ""], 12),
+    "value": SETTING_VALUE,
+    "minimum": SETTING_VALUE,
+    "maximum": SETTING_VALUE,
+    "confirm_irreversible": st.booleans(),
+})
+
+
+def test_fuzz_kernel_setting(host, figures):
+    tally = Tally("kernel_setting", numeric=("value", "minimum", "maximum"))
+
+    @fuzz("kernel_setting")
+    @given(args=arguments(SETTING_ARGS, usual=("key",), some=("value", "minimum", "maximum")),
+           root=st.sampled_from(["/", FAKE_ROOT]), states=states_of(SYSCTL_STATES), locked=st.booleans(),
+           check=st.booleans(), diff=st.booleans())
+    def example(args, root, states, locked, check, diff):
+        table = dict((name, functools.partial(make, root)) for name, make in SYSCTL_STATES.items())
+        if root == FAKE_ROOT and locked:
+            table["bpf locked at 1"] = lambda: write(FAKE_ROOT + "/proc/sys/kernel/unprivileged_bpf_disabled", "1\n")
+            states = states + ["bpf locked at 1"]
+
+        def run():
+            with mock.patch.object(kernel_setting, "ROOT", root):
+                return run_main(kernel_setting.main, args, check, diff)
         one_example(tally, host, run, dict(args, _root=root), states, table, WATCH_SYSCTL, check,
                     ("sysctl", "fake root"))
 

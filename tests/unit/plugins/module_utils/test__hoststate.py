@@ -53,15 +53,15 @@ def test_boot_says_whether_the_winning_file_is_ptrace_scopes_own(tree):
     tree.write("/usr/lib/systemd/systemd-sysctl", "")
     assert gather(tree, sections=("yama",))["yama"]["boot"]["managed"] is False  # no file sets the key
     ours = "/etc/sysctl.d/" + _sysctl_write.DEFAULT_NAME
-    tree.write(ours, _sysctl_write.render(_sysctl_write.KEY, 2))
+    tree.write(ours, _sysctl_write.render(_sysctl_write.YAMA, 2))
     boot = gather(tree, sections=("yama",))["yama"]["boot"]
     assert (boot["source"], boot["scope"], boot["managed"]) == (ours, 2, True)
     # the same name without the header on its first line is someone else's file
-    tree.write(ours, "# local\n" + _sysctl_write.render(_sysctl_write.KEY, 2))
+    tree.write(ours, "# local\n" + _sysctl_write.render(_sysctl_write.YAMA, 2))
     assert gather(tree, sections=("yama",))["yama"]["boot"]["managed"] is False
     # a later file of another name wins: not ours, whatever ours says
-    tree.write(ours, _sysctl_write.render(_sysctl_write.KEY, 2))
-    tree.write("/etc/sysctl.d/zzz-local.conf", _sysctl_write.render(_sysctl_write.KEY, 1).replace(
+    tree.write(ours, _sysctl_write.render(_sysctl_write.YAMA, 2))
+    tree.write("/etc/sysctl.d/zzz-local.conf", _sysctl_write.render(_sysctl_write.YAMA, 1).replace(
         _sysctl_write.MARKER, "# copied by hand"))
     boot = gather(tree, sections=("yama",))["yama"]["boot"]
     assert (boot["source"], boot["managed"]) == ("/etc/sysctl.d/zzz-local.conf", False)
@@ -70,7 +70,7 @@ def test_boot_says_whether_the_winning_file_is_ptrace_scopes_own(tree):
 def test_boot_managed_is_unknown_when_the_winning_file_cannot_be_read(tree, monkeypatch):
     make_host(tree, yama=1)
     tree.write("/usr/lib/systemd/systemd-sysctl", "")
-    tree.write("/etc/sysctl.d/" + _sysctl_write.DEFAULT_NAME, _sysctl_write.render(_sysctl_write.KEY, 2))
+    tree.write("/etc/sysctl.d/" + _sysctl_write.DEFAULT_NAME, _sysctl_write.render(_sysctl_write.YAMA, 2))
 
     def unreadable(path, root="/"):
         raise _hoststate._fileio.FileWriteError("cannot read %s: Permission denied" % path)

@@ -66,24 +66,24 @@ def install_grant(tree, spec, opened=NOW, mode=0o440):
 def test_yama_needs_the_persisted_file_too(tree):
     result = _policy.yama({"value": 1}, facts(scope=1), str(tree))
     assert not result["compliant"] and SCOPE_FILE in result["detail"]
-    tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 1))
+    tree.write(SCOPE_FILE, _sysctl_write.render(_sysctl_write.YAMA, 1))
     assert _policy.yama({"value": 1}, facts(scope=1), str(tree))["compliant"]
 
 
 def test_yama_runtime_drift_is_not_compliant(tree):
-    tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 1))
+    tree.write(SCOPE_FILE, _sysctl_write.render(_sysctl_write.YAMA, 1))
     result = _policy.yama({"value": 1}, facts(scope=0), str(tree))
     assert not result["compliant"] and "runtime 0, target 1" in result["detail"]
 
 
 def test_yama_a_later_vendor_file_makes_the_managed_name_move(tree):
-    tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 1))
+    tree.write(SCOPE_FILE, _sysctl_write.render(_sysctl_write.YAMA, 1))
     tree.write("/etc/sysctl.d/zz-vendor.conf", "kernel.yama.ptrace_scope = 0\n")
     assert not _policy.yama({"value": 1}, facts(scope=1), str(tree))["compliant"]
 
 
 def test_yama_locked_at_3_only_the_file_counts(tree):
-    tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 1))
+    tree.write(SCOPE_FILE, _sysctl_write.render(_sysctl_write.YAMA, 1))
     assert _policy.yama({"value": 1}, facts(scope=3, locked=True), str(tree))["compliant"]
 
 
@@ -93,14 +93,14 @@ def test_yama_unsettable_hosts_have_nothing_to_change(tree, host):
 
 
 def test_yama_hardened_minimum_keeps_3_only_when_confirmed(tree):
-    tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 3))
+    tree.write(SCOPE_FILE, _sysctl_write.render(_sysctl_write.YAMA, 3))
     assert not _policy.yama({"minimum": 2}, facts(scope=3, locked=True), str(tree))["compliant"]
     assert _policy.yama({"minimum": 2, "confirm_scope_3": True}, facts(scope=3, locked=True), str(tree))["compliant"]
     assert not _policy.yama({"minimum": 2}, facts(scope=1), str(tree))["compliant"]
 
 
 def test_yama_absent_means_no_managed_file(tree):
-    tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 1))
+    tree.write(SCOPE_FILE, _sysctl_write.render(_sysctl_write.YAMA, 1))
     assert not _policy.yama({"state": "absent"}, facts(), str(tree))["compliant"]
     os.remove(tree / SCOPE_FILE)
     tree.write("/etc/sysctl.d/10-admin.conf", "kernel.yama.ptrace_scope = 2\n")  # not ours: left alone
@@ -380,7 +380,7 @@ def test_policy_paths_are_absolute_without_nul(tree, policy):
 @AS_ROOT
 def test_evaluate_combines_and_reports_each_component(tree):
     sudo_host(tree)
-    tree.write(SCOPE_FILE, _sysctl_write.render(KEY, 1))
+    tree.write(SCOPE_FILE, _sysctl_write.render(_sysctl_write.YAMA, 1))
     tree.write("/var/lib/debugready/snapshot.json", "{}\n")
     policy = {"state": "present", "snapshot": "/var/lib/debugready/snapshot.json", "yama": {"value": 1},
               "sudoers": [grant(), grant(name="debugready-gdb", state="absent")],

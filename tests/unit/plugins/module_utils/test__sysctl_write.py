@@ -55,13 +55,13 @@ def test_bad_files(path):
 
 @pytest.mark.parametrize("given, scope", [(None, None), (0, 0), (3, 3), ("2", 2), (" 1\n", 1)])
 def test_scopes(given, scope):
-    assert _sysctl_write.check_scope("value", given) == scope
+    assert _sysctl_write.check_value("value", given) == scope
 
 
 @pytest.mark.parametrize("given", [True, False, 4, -1, 10 ** 30, "1" * 5000, "2.0", 1.0, "", "one", [1], {"v": 1}])
 def test_bad_scopes(given):
     with pytest.raises(_sysctl_write.SysctlInputError, match="value of minimum must be one of: 0, 1, 2, 3"):
-        _sysctl_write.check_scope("minimum", given)
+        _sysctl_write.check_value("minimum", given)
 
 
 def test_boolean_scope_is_refused_by_the_plan_and_by_the_policy(tree):
@@ -76,7 +76,7 @@ def test_boolean_scope_is_refused_by_the_plan_and_by_the_policy(tree):
 # --- whose file is whose ---------------------------------------------------------------------
 
 def test_only_regular_files_with_the_exact_first_line_are_ours(tree):
-    tree.write(DEFAULT, _sysctl_write.render(KEY, 1))
+    tree.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1))
     tree.write("/etc/sysctl.d/10-notes.conf", "# notes\n%s\nkernel.yama.ptrace_scope = 2\n" % _sysctl_write.MARKER)
     tree.write("/etc/sysctl.d/20-copy.conf", "%s (copy)\nkernel.yama.ptrace_scope = 2\n" % _sysctl_write.MARKER)
     tree.write("/etc/sysctl.d/30-link.conf", link=str(tree / DEFAULT))
@@ -94,7 +94,7 @@ def test_inspect_never_follows_a_symlink(tree):
 
 
 def test_other_settings_name_the_keys_added_by_hand(tree):
-    tree.write(DEFAULT, _sysctl_write.render(KEY, 1) + "; comment\nvm.swappiness = 10\nkernel.yama.* = 0\nnot a line\n")
+    tree.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1) + "; comment\nvm.swappiness = 10\nkernel.yama.* = 0\nnot a line\n")
     existing = _sysctl_write.managed_files(str(tree))[DEFAULT]
     assert existing.other_settings() == ["vm.swappiness (line 5)", "kernel.yama.* (line 6)"]
 
@@ -103,27 +103,27 @@ def test_other_settings_name_the_keys_added_by_hand(tree):
 
 def test_choose_file_sorts_after_every_setter(tree):
     root = str(tree)
-    assert _sysctl_write.choose_file(KEY, root) == (DEFAULT, [])
+    assert _sysctl_write.choose_file(_sysctl_write.YAMA, root) == (DEFAULT, [])
     tree.write("/usr/lib/sysctl.d/99-zz-vendor.conf", "kernel.yama.ptrace_scope = 0\n")
-    assert _sysctl_write.choose_file(KEY, root) == (LATE, [])
+    assert _sysctl_write.choose_file(_sysctl_write.YAMA, root) == (LATE, [])
     tree.write("/etc/sysctl.d/zzz-late.conf", "kernel.yama.ptrace_scope = 0\n")
-    chosen = _sysctl_write.choose_file(KEY, root)[0]
+    chosen = _sysctl_write.choose_file(_sysctl_write.YAMA, root)[0]
     assert chosen == "/etc/sysctl.d/zzz-late_debugready-ptrace-scope.conf"
-    pending = {chosen: _sysctl_write.render(KEY, 2)}
+    pending = {chosen: _sysctl_write.render(_sysctl_write.YAMA, 2)}
     for applier in _sysctl.APPLIERS:
         assert _sysctl_write.boot_state(KEY, root, pending)[applier] == {"value": "2", "source": chosen}
     # Files not setting the key do not matter; /etc/sysctl.conf is reported, not outsorted.
     tree.write("/etc/sysctl.d/zzzz-other.conf", "vm.swappiness = 1\n")
     tree.write("/etc/sysctl.conf", "kernel.yama.ptrace_scope = 0\n")
-    assert _sysctl_write.choose_file(KEY, root)[0] == chosen
+    assert _sysctl_write.choose_file(_sysctl_write.YAMA, root)[0] == chosen
     state = _sysctl_write.boot_state(KEY, root, pending)
     assert state["sysctl_system"] == {"value": "0", "source": "/etc/sysctl.conf"}
 
 
 def test_our_own_file_does_not_push_the_name_further(tree):
-    tree.write(DEFAULT, _sysctl_write.render(KEY, 1))
+    tree.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1))
     tree.write("/etc/sysctl.d/10-other.conf", "# Managed by someone else\nkernel.yama.ptrace_scope = 2\n")
-    assert _sysctl_write.choose_file(KEY, str(tree)) == (DEFAULT, [])
+    assert _sysctl_write.choose_file(_sysctl_write.YAMA, str(tree)) == (DEFAULT, [])
     assert _sysctl_write.boot_state(KEY, str(tree), {DEFAULT: None})["systemd_sysctl"]["source"] == \
         "/etc/sysctl.d/10-other.conf"
 
@@ -164,29 +164,29 @@ def test_no_free_name_is_a_clear_error(tree):
 
 def test_plan_is_stable_for_a_double_slash_file(tree):
     path = "/etc/sysctl.d/50-mine.conf"
-    tree.write(path, _sysctl_write.render(KEY, 1))
+    tree.write(path, _sysctl_write.render(_sysctl_write.YAMA, 1))
     result = plan(tree, {"value": 1, "file": "/etc/sysctl.d//50-mine.conf"}, facts(scope=1))
     assert result.path == path and not result.changed and result.pending == {}
 
 
 def test_plan_refuses_to_drop_keys_added_by_hand(tree):
-    tree.write(DEFAULT, _sysctl_write.render(KEY, 1) + "vm.swappiness = 10\n")
+    tree.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1) + "vm.swappiness = 10\n")
     for params in ({"value": 2}, {"state": "absent"}):
         with pytest.raises(_sysctl_write.SysctlInputError, match="also sets vm.swappiness"):
             plan(tree, params)
     # Leaving the file exactly as it is keeps them: nothing to refuse.
-    tree.write(DEFAULT, _sysctl_write.render(KEY, 1))
-    tree.write(LATE, _sysctl_write.render(KEY, 1) + "vm.swappiness = 10\n")
+    tree.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1))
+    tree.write(LATE, _sysctl_write.render(_sysctl_write.YAMA, 1) + "vm.swappiness = 10\n")
     with pytest.raises(_sysctl_write.SysctlInputError, match="removing it would drop it"):
         plan(tree, {"value": 1}, facts(scope=1))
 
 
 def test_plan_diff_and_summary(tree):
-    tree.write("/etc/sysctl.d/50-old.conf", _sysctl_write.render(KEY, 2))
+    tree.write("/etc/sysctl.d/50-old.conf", _sysctl_write.render(_sysctl_write.YAMA, 2))
     result = plan(tree, {"value": 1})
     assert result.changed and result.runtime_change and result.target == 1
-    assert result.pending == {DEFAULT: _sysctl_write.render(KEY, 1), "/etc/sysctl.d/50-old.conf": None}
-    assert result.diff() == {"before": "", "after": _sysctl_write.render(KEY, 1), "before_header": DEFAULT,
+    assert result.pending == {DEFAULT: _sysctl_write.render(_sysctl_write.YAMA, 1), "/etc/sysctl.d/50-old.conf": None}
+    assert result.diff() == {"before": "", "after": _sysctl_write.render(_sysctl_write.YAMA, 1), "before_header": DEFAULT,
                              "after_header": DEFAULT}
     assert result.summary() == ("runtime 0, target 1; persisted value needs %s; managed files to remove: "
                                 "/etc/sysctl.d/50-old.conf" % DEFAULT)
@@ -194,7 +194,7 @@ def test_plan_diff_and_summary(tree):
     assert result.after == {"runtime": 1, "boot": dict((a, {"value": "1", "source": DEFAULT})
                                                        for a in _sysctl.APPLIERS)}
     removal = plan(tree, {"state": "absent"})
-    assert removal.diff()["before"] == _sysctl_write.render(KEY, 2) and removal.path is None
+    assert removal.diff()["before"] == _sysctl_write.render(_sysctl_write.YAMA, 2) and removal.path is None
 
 
 def test_a_fifo_in_sysctl_d_does_not_hang_the_plan(tree):
@@ -213,10 +213,10 @@ def test_a_fifo_in_sysctl_d_does_not_hang_the_plan(tree):
 @AS_ROOT
 def test_apply_writes_then_removes(tree):
     tree.write(RUNTIME, "0\n")
-    tree.write("/etc/sysctl.d/50-old.conf", _sysctl_write.render(KEY, 2))
+    tree.write("/etc/sysctl.d/50-old.conf", _sysctl_write.render(_sysctl_write.YAMA, 2))
     result = plan(tree, {"value": 1})
     _sysctl_write.apply(result, str(tree))
-    assert read(tree, RUNTIME) == b"1\n" and read(tree, DEFAULT) == _sysctl_write.render(KEY, 1).encode()
+    assert read(tree, RUNTIME) == b"1\n" and read(tree, DEFAULT) == _sysctl_write.render(_sysctl_write.YAMA, 1).encode()
     assert oct(os.stat(tree / DEFAULT).st_mode & 0o777) == "0o644"
     assert not os.path.lexists(tree / "/etc/sysctl.d/50-old.conf")
     assert not plan(tree, {"value": 1}, facts(scope=1)).changed
@@ -236,31 +236,31 @@ def test_a_file_that_cannot_be_written_puts_the_runtime_value_back(tree):
 def test_a_failed_removal_puts_the_new_file_back_and_the_runtime_value(tree):
     tree.write(RUNTIME, "0\n")
     old = "/etc/sysctl.d/50-old.conf"
-    tree.write(old, _sysctl_write.render(KEY, 2))
-    tree.write(DEFAULT, _sysctl_write.render(KEY, 2))
+    tree.write(old, _sysctl_write.render(_sysctl_write.YAMA, 2))
+    tree.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 2))
     result = plan(tree, {"value": 1})
     assert sorted(result.pending) == [old, DEFAULT]
     os.remove(tree / old)
     tree.write(old + "/blocker", "")  # unlink() of a directory fails
     with pytest.raises(_fileio.FileWriteError, match="cannot remove"):
         _sysctl_write.apply(result, str(tree))
-    assert read(tree, RUNTIME) == b"0\n" and read(tree, DEFAULT) == _sysctl_write.render(KEY, 2).encode()
+    assert read(tree, RUNTIME) == b"0\n" and read(tree, DEFAULT) == _sysctl_write.render(_sysctl_write.YAMA, 2).encode()
 
 
 @AS_ROOT
 def test_writing_3_persists_first_and_undoes_the_files_when_the_kernel_refuses(tree):
     tree.write(RUNTIME, "1\n")
     old = "/etc/sysctl.d/50-old.conf"
-    tree.write(old, _sysctl_write.render(KEY, 1))
+    tree.write(old, _sysctl_write.render(_sysctl_write.YAMA, 1))
     result = plan(tree, {"value": 3, "confirm_scope_3": True}, facts(scope=1))
     os.remove(tree / RUNTIME)
     tree.write(RUNTIME, link="/nonexistent-dir/ptrace_scope")  # the write fails with ENOENT
     with pytest.raises(_sysctl_write.SysctlWriteError) as failure:
         _sysctl_write.apply(result, str(tree))
     assert failure.value.errno_name == "ENOENT"
-    assert read(tree, old) == _sysctl_write.render(KEY, 1).encode() and not os.path.lexists(tree / DEFAULT)
+    assert read(tree, old) == _sysctl_write.render(_sysctl_write.YAMA, 1).encode() and not os.path.lexists(tree / DEFAULT)
 
 
 def test_render_is_parsed_back():
-    assignments = _sysctl.parse_text(_sysctl_write.render(KEY, 1))[0]
+    assignments = _sysctl.parse_text(_sysctl_write.render(_sysctl_write.YAMA, 1))[0]
     assert [(a.key, a.value) for a in assignments] == [("kernel/yama/ptrace_scope", "1")]

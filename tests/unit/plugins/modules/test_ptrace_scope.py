@@ -100,7 +100,7 @@ def test_check_apply_again(host, capsys):
     assert snapshot(host) == before
     applied = run(capsys, {"value": 1})
     assert applied["changed"] is True and runtime(host) == "1"
-    assert read(host, DEFAULT) == _sysctl_write.render(KEY, 1).encode()
+    assert read(host, DEFAULT) == _sysctl_write.render(_sysctl_write.YAMA, 1).encode()
     assert applied["after"]["boot"]["systemd_sysctl"] == {"value": "1", "source": DEFAULT}
     again = run(capsys, {"value": 1})
     assert again["changed"] is False and again["reasons"] == []
@@ -115,7 +115,7 @@ def test_file_with_double_slash_is_the_same_file_on_every_run(host, capsys):
     results = [run(capsys, {"value": 1, "file": "/etc/sysctl.d//50-mine.conf"}) for dummy in range(3)]
     assert [r["changed"] for r in results] == [True, False, False]
     assert all(r["path"] == path for r in results)
-    assert read(host, path) == _sysctl_write.render(KEY, 1).encode()
+    assert read(host, path) == _sysctl_write.render(_sysctl_write.YAMA, 1).encode()
 
 
 def test_default_name_held_by_another_file_is_skipped(host, capsys):
@@ -158,7 +158,7 @@ def test_a_file_is_ours_only_by_the_exact_first_line(host, capsys, first_lines):
 
 @pytest.mark.parametrize("args", [{"value": 2}, {"state": "absent"}, {"value": 2, "file": LATE}])
 def test_our_file_with_keys_added_by_hand_is_neither_rewritten_nor_removed(host, capsys, args):
-    host.write(DEFAULT, _sysctl_write.render(KEY, 1) + "vm.swappiness = 10\n")
+    host.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1) + "vm.swappiness = 10\n")
     before = snapshot(host)
     result = run(capsys, args)
     assert result["failed"] is True
@@ -249,7 +249,7 @@ def test_non_utf8_files_are_read_without_a_traceback(host, capsys):
     result = run(capsys, {"value": 2}, diff=True)
     assert result["changed"] is True and result["path"] == DEFAULT
     assert "\ufffd" in result["diff"]["before"]
-    assert read(host, DEFAULT) == _sysctl_write.render(KEY, 2).encode()
+    assert read(host, DEFAULT) == _sysctl_write.render(_sysctl_write.YAMA, 2).encode()
     with open(host / "/etc/sysctl.d/60-foreign.conf", "wb") as handle:
         handle.write(b"\xff\xfe\nkernel.yama.ptrace_scope = 0\n")
     refused = run(capsys, {"value": 2, "file": "/etc/sysctl.d/60-foreign.conf"})
@@ -301,7 +301,7 @@ def test_container_skips_or_fails(host, capsys):
 def test_check_mode_and_the_policy_agree(host, capsys, setup, spec):
     """The role's fast path (_policy.yama) says compliant exactly when the module's check mode would not change."""
     if setup.startswith("ours"):
-        host.write(DEFAULT, _sysctl_write.render(KEY, 2 if setup == "ours at 2" else 1))
+        host.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 2 if setup == "ours at 2" else 1))
         host.write(RUNTIME, "2\n" if setup == "ours at 2" else "1\n")
     elif setup == "foreign default":
         host.write(DEFAULT, "vm.swappiness = 10\n")
@@ -309,9 +309,9 @@ def test_check_mode_and_the_policy_agree(host, capsys, setup, spec):
         host.write("/usr/lib/sysctl.d/zz-vendor.conf", "kernel.yama.ptrace_scope = 2\n")
     elif setup == "locked":
         host.write(RUNTIME, "3\n")
-        host.write(DEFAULT, _sysctl_write.render(KEY, 1))
+        host.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1))
     elif setup == "hand keys":
-        host.write(DEFAULT, _sysctl_write.render(KEY, 1) + "vm.swappiness = 10\n")
+        host.write(DEFAULT, _sysctl_write.render(_sysctl_write.YAMA, 1) + "vm.swappiness = 10\n")
     elif setup == "symlink":
         os.symlink(str(host / "/nowhere"), host / DEFAULT)
     elif setup == "container":
