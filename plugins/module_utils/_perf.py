@@ -16,7 +16,7 @@ import gzip
 import os
 import re
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sysctl
+from ansible_collections.debugready.ptrace.plugins.module_utils import _caps, _paths, _sysctl
 
 # The settings. perf_event_paranoid goes from -1 to 2 in mainline; Debian's and Ubuntu's kernels add 3 (no
 # unprivileged perf_event_open at all). unprivileged_bpf_disabled 1 cannot be set back to 0 without a reboot.
@@ -79,6 +79,15 @@ def paranoid_3_denies_all(root="/", release=None):
             continue
         return kernel_config_names(text, PARANOID_3_OPTION)
     return None
+
+
+def seccomp_blocks_perf(container, seccomp_mode, bounding):
+    """Whether this container's seccomp profile refuses perf_event_open: True for podman's default profile,
+    which allows it only to a container holding CAP_SYS_ADMIN (measured: CAP_PERFMON is not enough); None for
+    another engine's filter (not measured); False outside a container or without a filter."""
+    if not container.get("detected") or seccomp_mode != 2 or bounding >> _caps.CAP_NUMBERS["cap_sys_admin"] & 1:
+        return False
+    return True if container.get("engine") == "podman" else None
 
 
 def parse_lockdown(text):

@@ -16,7 +16,8 @@ import re
 import stat
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _accounts, _apache, _attach, _caps, _command, _hoststate, _lsm, _perf, _procs, _sudoers_match, _tools, _verdict,
+    _accounts, _apache, _attach, _caps, _command, _container, _hoststate, _lsm, _perf, _procs, _sudoers_match, _tools,
+    _verdict,
 )
 
 VIAS = ("direct", "sudo", "filecap")
@@ -289,7 +290,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         "coredump_directory": bool(apache and apache["coredump_directory"]),
     }
     if kind == "perf":
-        host.update(perf_host(snapshot, root))
+        host.update(perf_host(snapshot, self_proc, root))
     seconds = params.get("probe_timeout", 2)
     # sudo's answers (the listing, one `sudo -l` per process, each parsing the whole tree) are all started
     # at once; probes run one after the other.
@@ -339,6 +340,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         "host": {"yama_scope": host["yama_scope"], "yama_present": snapshot["yama"]["present"],
                  "perf_event_paranoid": host.get("perf_event_paranoid"),
                  "paranoid_3_denies_all": host.get("paranoid_3_denies_all"),
+                 "seccomp_blocks_perf": host.get("seccomp_blocks_perf"),
                  "selinux": host["selinux"], "apparmor": host["apparmor"],
                  "sys_ptrace_in_bounding_set": bool((self_proc["capabilities"]["bounding"] or 0)
                                                     >> _caps.CAP_SYS_PTRACE & 1)},
@@ -349,15 +351,21 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     }
 
 
-def perf_host(snapshot, root="/"):
-    """perf_event_paranoid and whether its level 3 refuses everything, from the snapshot's perf section when it
-    has one, else read now (trace_check alone does not gather that section)."""
+def perf_host(snapshot, self_proc, root="/"):
+    """perf_event_paranoid, whether its level 3 refuses everything, and whether a container's seccomp profile
+    refuses perf_event_open: from the snapshot's sections when it has them, else read now (trace_check alone
+    does not gather them)."""
     perf = snapshot.get("perf")
     if perf:
-        return {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
-                "paranoid_3_denies_all": perf["paranoid_3_denies_all"]}
-    return {"perf_event_paranoid": _perf.runtime_settings(root)["kernel.perf_event_paranoid"],
-            "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
+        found = {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
+                 "paranoid_3_denies_all": perf["paranoid_3_denies_all"]}
+    else:
+        found = {"perf_event_paranoid": _perf.runtime_settings(root)["kernel.perf_event_paranoid"],
+                 "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
+    container = snapshot.get("container") or _container.detect(root)
+    found["seccomp_blocks_perf"] = _perf.seccomp_blocks_perf(
+        container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)
+    return found
 
 
 def run_probe(run, via, tool_path, pid, account, runas, seconds, sudo_path, verdict, kind="ptrace"):

@@ -29,12 +29,13 @@ REASONS = (
     "yama_scope2_requires_cap_sys_ptrace", "yama_scope1_not_descendant", "selinux_deny_ptrace", "apparmor_denied",
     "already_traced", "sudo_not_permitted", "sudo_password_required", "allowed",
     # perf_event_open (decide_perf)
-    "perf_events_unavailable", "perf_paranoid_3_no_unprivileged", "perf_paranoid_cpu_wide",
+    "perf_events_unavailable", "perf_blocked_by_seccomp", "perf_paranoid_3_no_unprivileged", "perf_paranoid_cpu_wide",
 )
 ERRNO = {
     "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
     "sudo_not_permitted": None, "sudo_password_required": None, "perf_events_unavailable": None,
     "perf_paranoid_3_no_unprivileged": "EACCES", "perf_paranoid_cpu_wide": "EACCES",
+    "perf_blocked_by_seccomp": "EPERM",
 }
 PERFMON_COST = ("CAP_PERFMON (a tool copy holding it, or sudo perf) lets its users watch every process and the "
                 "kernel: keep it group-scoped, logged and time-boxed.")
@@ -229,8 +230,10 @@ def decide_perf(tracer, target, host, system_wide=False):
     """perf_event_open's verdict for `perf stat/record -p PID` (target) or `-a` (system_wide), in the kernel's
     order (kernel/events/core.c), as measured on mainline 6.18 and Debian's 6.1 (docs/verified-semantics.md).
 
-    host: {"perf_event_paranoid": int or None, "paranoid_3_denies_all": bool or None}.
-    Every refusal is EACCES. Yama never restricts perf: the per-process check is ptrace's READ mode.
+    host: {"perf_event_paranoid": int or None, "paranoid_3_denies_all": bool or None,
+    "seccomp_blocks_perf": bool or None (a container's seccomp profile refuses the syscall; None: may)}.
+    The kernel's refusals are EACCES, seccomp's EPERM. Yama never restricts perf: the per-process check is ptrace's
+    READ mode.
     """
     paranoid = host.get("perf_event_paranoid")
     perfmon = bool(tracer.caps_effective & PERFMON_BITS)
@@ -249,7 +252,17 @@ def decide_perf(tracer, target, host, system_wide=False):
                        "include a capability outside the bounding set." % tracer.tool,
                        "Start the container with --cap-add PERFMON, or drop the capabilities it cannot have.",
                        errno="EPERM")
-    uncertain_3 = False
+    seccomp = host.get("seccomp_blocks_perf", False)
+    if seccomp:
+        # the filter answers at syscall entry, before any of the kernel's checks
+        return _result(
+            "perf_blocked_by_seccomp",
+            "This container's seccomp profile refuses perf_event_open (EPERM) to every process in it: podman's "
+            "default profile allows it only to a container holding CAP_SYS_ADMIN.",
+            "Start the container with --security-opt seccomp=unconfined (or a profile that allows perf_event_open) "
+            "and --cap-add PERFMON, or run perf on the host. --cap-add SYS_ADMIN also lets it through, but is close "
+            "to root on the host's kernel. " + PERFMON_COST)
+    uncertain = seccomp is None
     if paranoid >= 3 and not tracer.caps_effective & SYS_ADMIN_BIT:
         # Debian's level 3 yields to CAP_SYS_ADMIN only, not CAP_PERFMON (measured on 6.1.0-57-cloud-amd64)
         if host.get("paranoid_3_denies_all"):
@@ -264,6 +277,8 @@ def decide_perf(tracer, target, host, system_wide=False):
                 "through sudo. " + PERFMON_COST), tracer)
         # mainline treats 3 as 2; a kernel whose config cannot be read may be either
         uncertain_3 = host.get("paranoid_3_denies_all") is None
+    else:
+        uncertain_3 = False
     if system_wide:
         if paranoid > 0 and not perfmon:
             return _with_filecap_note(_result(
@@ -295,6 +310,10 @@ def decide_perf(tracer, target, host, system_wide=False):
     if uncertain_3:
         verdict.update(allowed=None, certain=False, explanation=verdict["explanation"] + (
             " Unless this kernel carries Debian's level 3, which refuses it: its config cannot be read."))
+    if uncertain:
+        verdict.update(allowed=None, certain=False, explanation=verdict["explanation"] + (
+            " Unless this container's seccomp profile refuses perf_event_open (EPERM), as podman's default does "
+            "without CAP_SYS_ADMIN: this engine's default was not measured."))
     return verdict
 
 

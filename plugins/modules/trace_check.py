@@ -23,7 +23,8 @@ description:
   - For O(tool=perf) it answers for C(perf stat), C(perf record) and C(perf trace) on processes, or system-wide
     (O(system_wide=true)), with the checks of perf_event_open, in this order. C(kernel.perf_event_paranoid), whose
     level 3 on Debian's and Ubuntu's kernels refuses every use without CAP_SYS_ADMIN. CAP_PERFMON. The read-mode
-    ptrace check on the target, which Yama does not restrict. Reason codes C(perf_paranoid_3_no_unprivileged),
+    ptrace check on the target, which Yama does not restrict. In a container, before all of them, its seccomp
+    profile. Reason codes C(perf_blocked_by_seccomp), C(perf_paranoid_3_no_unprivileged),
     C(perf_paranoid_cpu_wide), and the credential codes above. Its probe runs C(perf stat) on a software event
     for O(probe_timeout) seconds.
   - C(gdb) and C(ltrace) attach with ptrace as strace does, so their verdict is strace's (probe with strace).
@@ -230,7 +231,7 @@ targets:
                 target_not_dumpable, target_has_more_capabilities, yama_scope3_no_attach,
                 yama_scope2_requires_cap_sys_ptrace, yama_scope1_not_descendant, selinux_deny_ptrace,
                 apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, perf_events_unavailable,
-                perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide, allowed]
+                perf_blocked_by_seccomp, perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide, allowed]
     errno:
       description: The error the attach fails with (EPERM, EACCES, ESRCH), null when allowed or refused by sudo.
       type: str
@@ -294,7 +295,9 @@ kind:
 host:
   description:
     - The host state that took part in the decision. C(perf_event_paranoid) and C(paranoid_3_denies_all) (see
-      M(debugready.ptrace.ptrace_facts)) are set for O(tool=perf), null otherwise.
+      M(debugready.ptrace.ptrace_facts)) are set for O(tool=perf), null otherwise, and C(seccomp_blocks_perf),
+      whether this container's seccomp profile refuses perf_event_open (podman's default does without
+      CAP_SYS_ADMIN; null for another engine's filter, which was not measured).
   returned: always
   type: dict
   sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true, perf_event_paranoid: null,

@@ -160,3 +160,33 @@ def test_exec_refused_outside_the_bounding_set():
     tracer = Tracer("nobody", 65534, 65534, 0, via="filecap", tool="perf-perfmon", exec_fails=True)
     verdict = run(tracer, OWN, 2)
     assert verdict["reason"] == "filecap_exec_fails_bounding_set" and verdict["errno"] == "EPERM"
+
+
+# podman 4.3 on Debian 12 (containers-common's default profile), measured with a direct perf_event_open:
+# every call EPERM without CAP_SYS_ADMIN (CAP_PERFMON and CAP_SYS_PTRACE added: still EPERM); with
+# seccomp=unconfined the kernel's own checks answer.
+@pytest.mark.parametrize("tracer", [NOBODY, PERFMON_COPY, ROOT])
+@pytest.mark.parametrize("what", [OWN, ROOT_PROC, "system"])
+def test_podman_default_seccomp_refuses_first(tracer, what):
+    host_ = dict(host(2), seccomp_blocks_perf=True)
+    verdict = decide_perf(tracer, None if what == "system" else what, host_, system_wide=what == "system")
+    assert (verdict["allowed"], verdict["reason"], verdict["errno"]) == (False, "perf_blocked_by_seccomp", "EPERM")
+    assert "seccomp=unconfined" in verdict["remediation"]
+
+
+def test_unmeasured_engine_filter_makes_an_allowed_verdict_uncertain():
+    host_ = dict(host(2), seccomp_blocks_perf=None)
+    assert decide_perf(NOBODY, OWN, host_)["allowed"] is None
+    assert decide_perf(NOBODY, ROOT_PROC, host_)["allowed"] is False  # the kernel refuses anyway
+
+
+@pytest.mark.parametrize("container, mode, bounding, expected", [
+    ({"detected": False}, 2, 0, False),
+    ({"detected": True, "engine": "podman"}, 0, 0, False),  # seccomp=unconfined
+    ({"detected": True, "engine": "podman"}, 2, 1 << 21, False),  # --cap-add SYS_ADMIN: the profile allows it
+    ({"detected": True, "engine": "podman"}, 2, 1 << 38, True),  # --cap-add PERFMON is not enough
+    ({"detected": True, "engine": "docker"}, 2, 0, None),
+])
+def test_seccomp_blocks_perf(container, mode, bounding, expected):
+    from ansible_collections.debugready.ptrace.plugins.module_utils import _perf
+    assert _perf.seccomp_blocks_perf(container, mode, bounding) is expected
