@@ -11,7 +11,7 @@ Models sysctl.d(5) for two appliers that can disagree:
   remaining files applied in basename order; /etc/sysctl.conf only through the
   /etc/sysctl.d/99-sysctl.conf symlink.
 - `sysctl --system` (procps): the same directory walk, then /etc/sysctl.conf last.
-For the same key the last assignment applied wins. Every reader takes `root` so unit
+For the same key the last assignment applied wins, except that a glob never overrides an explicit setting. Every reader takes `root` so unit
 tests run on fixture trees.
 """
 
@@ -66,8 +66,12 @@ class Assignment(object):
         self.line = line
         self.ignore_failure = ignore_failure
 
+    @property
+    def is_glob(self):
+        return any(c in self.key for c in "*?[")
+
     def matches(self, key_path):
-        if any(c in self.key for c in "*?["):
+        if self.is_glob:
             return fnmatch.fnmatchcase(key_path, self.key)
         return self.key == key_path
 
@@ -246,6 +250,12 @@ def resolve(key, root="/", applier="systemd_sysctl", cache=None, pending=None):
             if cache is not None:
                 cache[conf_file.path] = parsed
         assignments.extend(a for a in parsed if a.matches(key_path))
+    # Both appliers let an explicit setting of the key win over every glob, whatever their order (measured:
+    # systemd 252 "Not setting KEY (explicit setting exists)", procps 4.0.2 the same); a glob counts only for a
+    # key that nothing sets explicitly.
+    explicit = [a for a in assignments if not a.is_glob]
+    if explicit:
+        assignments = explicit
     return BootResolution(key_path, applier, assignments, files, masked)
 
 
