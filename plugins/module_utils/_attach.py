@@ -83,6 +83,16 @@ def strace_args(pid):
     return ["-p", str(pid), "-e", "trace=none", "-o", "/dev/null"]
 
 
+def _session_with_deadline(seconds, command):
+    """`command` in a session of its own, sent SIGINT after `seconds` and SIGKILL 5 s later (see
+    strace_probe_argv for why the session)."""
+    return ["timeout", "-s", "INT", "-k", "5", str(seconds), "setsid"] + list(command)
+
+
+def _asks_for_password(text):
+    return "a password is required" in text or "interactive authentication is required" in text  # sudo, sudo-rs
+
+
 def strace_probe_argv(command, pid, seconds):
     """`command` (the tool, or sudo ... tool) attaching to `pid`, interrupted after `seconds`.
 
@@ -94,12 +104,11 @@ def strace_probe_argv(command, pid, seconds):
     is, so the SIGINT never reached strace and every probe through sudo ended in SIGKILL. timeout's
     child is never a process group leader (timeout leads its group), so setsid execs, no fork.
     """
-    return ["timeout", "-s", "INT", "-k", "5", str(seconds), "setsid"] + list(command) + strace_args(pid)
+    return _session_with_deadline(seconds, list(command) + strace_args(pid))
 
 
 # perf's probe counts one software event: every kernel has it, a VM without a PMU included.
 PERF_EVENT = "task-clock"
-PROBE_KINDS = ("strace", "perf")
 
 
 def perf_args(pid, seconds):
@@ -109,17 +118,17 @@ def perf_args(pid, seconds):
 
 
 def tool_args(kind, pid, seconds):
-    """The arguments of the probe command for a tool of this kind (what sudo is asked about, too)."""
+    """The arguments of the probe command for a tool of this kind, "perf" or any other (strace's), which sudo is
+    asked about too."""
     return perf_args(pid, seconds) if kind == "perf" else strace_args(pid)
 
 
 def probe_argv(kind, command, pid, seconds):
     """The probe for a tool of this kind: strace interrupted after `seconds`; perf, which stops by itself when
-    its `sleep` ends, with a deadline in case it hangs (the same session rule as strace_probe_argv)."""
+    its `sleep` ends, with a deadline in case it hangs."""
     if kind != "perf":
         return strace_probe_argv(command, pid, seconds)
-    return ["timeout", "-s", "INT", "-k", "5", "%g" % (seconds + 10), "setsid"] + list(command) + perf_args(
-        pid, seconds)
+    return _session_with_deadline(seconds + 10, list(command) + perf_args(pid, seconds))
 
 
 def interpret(kind, rc, out, err, pid):
@@ -133,7 +142,7 @@ def interpret_perf(rc, out, err):
     attached = rc == 0 and _PERF_COUNT.search(text) is not None
     errno_name = None
     if not attached:
-        if "a password is required" in text or "interactive authentication is required" in text:
+        if _asks_for_password(text):
             errno_name = "sudo_password_required"
         elif ("Access to performance monitoring" in text or "No permission to enable" in text
               or "Permission denied" in text):
@@ -154,7 +163,7 @@ def interpret_strace(rc, out, err, pid):
     if match:
         errno_name = _ERRNO_TEXT.get(match.group(1).strip(), match.group(1).strip())
         attached = False
-    elif "a password is required" in text or "interactive authentication is required" in text:  # sudo, sudo-rs
+    elif _asks_for_password(text):
         errno_name = "sudo_password_required"
     elif "Operation not permitted" in text and not attached:
         errno_name = "EPERM"  # e.g. exec refused: file caps outside the bounding set

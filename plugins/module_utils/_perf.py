@@ -39,15 +39,17 @@ def parse_int(text):
         return None
 
 
+def runtime_value(key, root="/"):
+    """The live value of one setting as an int; None where the kernel has no such key (or it is unreadable)."""
+    try:
+        return parse_int(_sysctl.read_runtime(key, root))
+    except OSError:
+        return None
+
+
 def runtime_settings(root="/"):
-    """{dotted key: int or None}: the live values; None where the kernel has no such key (or it is unreadable)."""
-    values = {}
-    for key in SETTINGS:
-        try:
-            values[key] = parse_int(_sysctl.read_runtime(key, root))
-        except OSError:
-            values[key] = None
-    return values
+    """{dotted key: int or None}: runtime_value() of each of SETTINGS."""
+    return dict((key, runtime_value(key, root)) for key in SETTINGS)
 
 
 def kernel_config_names(text, option):

@@ -28,7 +28,7 @@ import os
 import re
 import stat
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _lsm, _paths, _sysctl
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _lsm, _paths, _perf, _sysctl
 
 ETC_DIR = "/etc/sysctl.d"
 MODE = 0o644
@@ -93,7 +93,7 @@ SUFFIX = YAMA.suffix
 MARKER = YAMA.marker
 
 # The options that say which scope is wanted: ptrace_scope's, also a policy's `yama` entry.
-# The scopes are `raw` because Ansible's int type turns `true` into 1; check_scope() refuses booleans.
+# The scopes are `raw` because Ansible's int type turns `true` into 1; check_value() refuses booleans.
 SCOPE_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     value=dict(type="raw"),
@@ -349,10 +349,7 @@ def live_state(setting, facts, root="/"):
         raw = _sysctl.read_runtime(setting.key, root)
     except OSError:
         raw = None
-    try:
-        value = int(raw) if raw is not None else None
-    except ValueError:
-        value = None
+    value = _perf.parse_int(raw) if raw is not None else None
     locked = setting.irreversible is not None and value == setting.irreversible
     reason = None
     if raw is None:
@@ -367,8 +364,8 @@ def live_state(setting, facts, root="/"):
             "not_writable_reason": reason}
 
 
-def unsupported_reason(facts, setting=YAMA, state=None):
-    """Why this host cannot take a runtime value (a container, no such setting), or None."""
+def unsupported_reason(facts, setting, live):
+    """Why this host cannot take a runtime value (a container, no such setting), or None. `live`: live_state()."""
     container = facts["container"]
     engine = container.get("engine") or "unknown"
     if container.get("detected") and setting is YAMA:
@@ -379,7 +376,7 @@ def unsupported_reason(facts, setting=YAMA, state=None):
         return ("In a %s container %s is the host kernel's and /proc/sys is read-only: set it on the host (e.g. with "
                 "this module there); perf and bpftrace inside need --cap-add PERFMON (and BPF) as well." % (
                     engine, setting.key))
-    present = (state or live_state(setting, facts)).get("present")
+    present = live["present"]
     if not present and setting is YAMA:
         return "This kernel has no Yama LSM: kernel.yama.ptrace_scope does not exist, there is nothing to set."
     if not present:

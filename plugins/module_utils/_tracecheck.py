@@ -171,8 +171,7 @@ def probe_command(via, tool_path, pid, account, runas, seconds, sudo_path=None, 
     command = [tool_path]
     if via == "sudo":
         command = [sudo_path, "-n"] + (["-u", runas] if runas != "root" else []) + command
-    return _attach.as_user_argv(account["uid"], account["gid"], _attach.probe_argv(
-        "perf" if kind == "perf" else "strace", command, pid, seconds))
+    return _attach.as_user_argv(account["uid"], account["gid"], _attach.probe_argv(kind, command, pid, seconds))
 
 
 def sudo_model(policy, account, runas_account, tool_path, args, hostname):
@@ -292,6 +291,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     if kind == "perf":
         host.update(perf_host(snapshot, self_proc, root))
     seconds = params.get("probe_timeout", 2)
+    # the probe command's arguments per target, which sudo is asked about too
+    tool_args = dict((pid, _attach.tool_args(kind, pid, seconds)) for pid, dummy in pairs)
     # sudo's answers (the listing, one `sudo -l` per process, each parsing the whole tree) are all started
     # at once; probes run one after the other.
     with _command.Overlapped(run) as commands:
@@ -304,7 +305,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                 for pid, target in pairs:
                     if target is not None or system_wide:
                         commands.start(sudo_check_argv(sudo_path, account, runas_account, tool_path,
-                                                       _attach.tool_args(kind, pid, seconds)))
+                                                       tool_args[pid]))
             listing = run(argv)[1]
         do_probe = bool(params.get("probe")) and (not in_check_mode or params.get("probe_in_check_mode", True))
         results = []
@@ -312,7 +313,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
             verdict = sudo_info = None
             if via == "sudo" and (target is not None or system_wide):
                 verdict, sudo_info = sudo_verdict(run, sudo_path, account, runas_account, tool_path,
-                                                  _attach.tool_args(kind, pid, seconds), listing,
+                                                  tool_args[pid], listing,
                                                   params.get("sudo_interactive", False), sudoers,
                                                   snapshot["sudoers"]["grants"], snapshot["sudoers"]["skipped"],
                                                   self_proc["no_new_privs"], hostname)
@@ -360,7 +361,7 @@ def perf_host(snapshot, self_proc, root="/"):
         found = {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
                  "paranoid_3_denies_all": perf["paranoid_3_denies_all"]}
     else:
-        found = {"perf_event_paranoid": _perf.runtime_settings(root)["kernel.perf_event_paranoid"],
+        found = {"perf_event_paranoid": _perf.runtime_value("kernel.perf_event_paranoid", root),
                  "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
     container = snapshot.get("container") or _container.detect(root)
     found["seccomp_blocks_perf"] = _perf.seccomp_blocks_perf(
@@ -371,7 +372,7 @@ def perf_host(snapshot, self_proc, root="/"):
 def run_probe(run, via, tool_path, pid, account, runas, seconds, sudo_path, verdict, kind="ptrace"):
     argv = probe_command(via, tool_path, pid, account, runas, seconds, sudo_path, kind)
     rc, out, err = run(argv)
-    observed = _attach.interpret("perf" if kind == "perf" else "strace", rc, out, err, pid)
+    observed = _attach.interpret(kind, rc, out, err, pid)
     predicted = verdict["allowed"]
     observed.update({
         "rc": rc,

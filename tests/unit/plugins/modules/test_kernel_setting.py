@@ -12,6 +12,7 @@ import os
 import pytest
 
 from compat import as_target, patch_module_args
+from snapshot_fixtures import make_host
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _sysctl_write
 from ansible_collections.debugready.ptrace.plugins.modules import kernel_setting
@@ -22,16 +23,11 @@ PARANOID = "kernel.perf_event_paranoid"
 BPF = "kernel.unprivileged_bpf_disabled"
 PARANOID_FILE = "/etc/sysctl.d/99-debugready-perf-event-paranoid.conf"
 YAMA_FILE = "/etc/sysctl.d/99-debugready-ptrace-scope.conf"
-FULL = "000001ffffffffff"
 
 
 @pytest.fixture
 def host(tree, monkeypatch):
-    tree.write("/proc/self/status", "Name:\tpython3\nPid:\t4242\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-               "CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t%s\nCapAmb:\t0000000000000000\n"
-               "NoNewPrivs:\t0\nSeccomp:\t0\n" % (FULL, FULL, FULL))
-    tree.write("/proc/self/stat", "4242 (python3) R 1 4242 4242 0 -1 4194560 0 0 0 0\n")
-    tree.write("/proc/self/uid_map", "         0          0 4294967295\n")
+    make_host(tree)
     tree.write("/proc/sys/kernel/perf_event_paranoid", "3\n")
     tree.write("/proc/sys/kernel/kptr_restrict", "0\n")
     tree.write("/proc/sys/kernel/unprivileged_bpf_disabled", "2\n")
