@@ -117,36 +117,80 @@ def perf_args(pid, seconds):
         "--", "sleep", "%g" % seconds]
 
 
+# bpftrace's probe: a uprobe on a libc function in the target (-p resolves "libc" in its maps) or, system-wide, a
+# kprobe; an interval probe ends the run. Attaching needs the same privileges whatever the function is.
+BPFTRACE_UPROBE = "uprobe:libc:getpid"
+BPFTRACE_KPROBE = "kprobe:vfs_read"
+
+
+def bpftrace_args(pid, seconds):
+    """bpftrace attaching a uprobe in `pid` (None: a kprobe) and exiting after `seconds`."""
+    program = "%s { } interval:ms:%d { exit(); }" % (BPFTRACE_KPROBE if pid is None else BPFTRACE_UPROBE,
+                                                     max(1, int(seconds * 1000)))
+    return (["-p", str(pid)] if pid is not None else []) + ["-e", program]
+
+
 def tool_args(kind, pid, seconds):
-    """The arguments of the probe command for a tool of this kind, "perf" or any other (strace's), which sudo is
-    asked about too."""
-    return perf_args(pid, seconds) if kind == "perf" else strace_args(pid)
+    """The arguments of the probe command for a tool of this kind ("perf", "bpftrace", or any other: strace's),
+    which sudo is asked about too."""
+    if kind == "perf":
+        return perf_args(pid, seconds)
+    if kind == "bpftrace":
+        return bpftrace_args(pid, seconds)
+    return strace_args(pid)
 
 
 def probe_argv(kind, command, pid, seconds):
-    """The probe for a tool of this kind: strace interrupted after `seconds`; perf, which stops by itself when
-    its `sleep` ends, with a deadline in case it hangs."""
-    if kind != "perf":
-        return strace_probe_argv(command, pid, seconds)
-    return _session_with_deadline(seconds + 10, list(command) + perf_args(pid, seconds))
+    """The probe for a tool of this kind: strace interrupted after `seconds`; perf and bpftrace, which stop by
+    themselves, with a deadline in case they hang (bpftrace compiles its program first: seconds under TCG)."""
+    if kind == "perf":
+        return _session_with_deadline(seconds + 10, list(command) + perf_args(pid, seconds))
+    if kind == "bpftrace":
+        return _session_with_deadline(seconds + 60, list(command) + bpftrace_args(pid, seconds))
+    return strace_probe_argv(command, pid, seconds)
 
 
 def interpret(kind, rc, out, err, pid):
-    return interpret_perf(rc, out, err) if kind == "perf" else interpret_strace(rc, out, err, pid)
+    if kind == "perf":
+        return interpret_perf(rc, out, err)
+    if kind == "bpftrace":
+        return interpret_bpftrace(rc, out, err)
+    return interpret_strace(rc, out, err, pid)
+
+
+def interpret_bpftrace(rc, out, err):
+    """{"attached", "errno", "stderr"} from a bpftrace probe: attached when it attached its probes and exited by
+    itself. Its "couldn't set RLIMIT_MEMLOCK" ERROR line is a warning (kernels since 5.11 account BPF memory to the
+    cgroup): it goes on. The root check is the tool's own: no errno."""
+    text = (err or "") + (out or "")
+    attached = rc == 0 and "Attaching " in text
+    errno_name = None
+    if not attached:
+        if _asks_for_password(text):
+            errno_name = "sudo_password_required"
+        elif "Operation not permitted" in text:
+            errno_name = "EPERM"
+        elif "Permission denied" in text:
+            errno_name = "EACCES"
+        elif "No such process" in text or "failed to get pid" in text.lower():
+            errno_name = "ESRCH"
+    return {"attached": attached, "errno": errno_name, "stderr": text.strip()}
 
 
 def interpret_perf(rc, out, err):
     """{"attached", "errno", "stderr"} from a perf probe: attached when perf counted (or found nothing to count
-    in) the event; perf prints the same paranoid text for every EACCES, so the errno is all it tells."""
+    in) the event. perf prints the same paranoid text for every EACCES (the kernel's checks), so the errno is all it
+    tells; for EPERM (a seccomp filter, measured in podman) only "No permission to enable EVENT event"."""
     text = (err or "") + (out or "")
     attached = rc == 0 and _PERF_COUNT.search(text) is not None
     errno_name = None
     if not attached:
         if _asks_for_password(text):
             errno_name = "sudo_password_required"
-        elif ("Access to performance monitoring" in text or "No permission to enable" in text
-              or "Permission denied" in text):
+        elif "Access to performance monitoring" in text or "Permission denied" in text:
             errno_name = "EACCES"
+        elif "No permission to enable" in text:
+            errno_name = "EPERM"
         elif "No such process" in text or "Problems finding threads of monitor" in text:
             errno_name = "ESRCH"
         elif "Operation not permitted" in text:

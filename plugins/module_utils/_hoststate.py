@@ -30,12 +30,13 @@ def _read_int(path):
         return None
 
 
-def _boot_source_is_ours(source, root):
-    """Whether the winning persisted file is one ptrace_scope wrote (None: it could not be read to tell)."""
+def _boot_source_is_ours(source, root, setting=_sysctl_write.YAMA):
+    """Whether the winning persisted file is one our writer wrote for `setting` (ptrace_scope's for Yama,
+    kernel_setting's for the others); None: it could not be read to tell."""
     if source is None or os.path.dirname(source) != _sysctl_write.ETC_DIR:
         return False
     try:
-        return _sysctl_write.inspect(source, root).ours
+        return _sysctl_write.inspect(source, root, setting).ours
     except _fileio.FileWriteError:
         return None
 
@@ -54,8 +55,10 @@ def yama_facts(root, lsm_list, self_proc, initial_userns, sysctl_cache=None):
     return facts
 
 
-def perf_facts(root, sysctl_cache=None):
-    """The perf and eBPF section: each setting at runtime and at boot, lockdown, tracefs/debugfs, bpftrace, BCC."""
+def perf_facts(root, sysctl_cache=None, self_proc=None, container=None):
+    """The perf and eBPF section: each setting at runtime and at boot, lockdown, tracefs/debugfs, bpftrace, BCC, and
+    whether a container's seccomp profile refuses perf_event_open (`self_proc`: this process, whose filter every
+    process in the container shares; `container`: the container section, read here when not gathered)."""
     cache = sysctl_cache if sysctl_cache is not None else {}
     runtime = _perf.runtime_settings(root)
     settings = {}
@@ -65,13 +68,17 @@ def perf_facts(root, sysctl_cache=None):
         settings[key] = {
             "runtime": runtime[key],
             "boot": {"value": at_boot, "source": boot["source"], "applier": boot["applier"],
-                     "appliers_agree": boot["appliers_agree"]},
+                     "appliers_agree": boot["appliers_agree"],
+                     "managed": _boot_source_is_ours(boot["source"], root, _sysctl_write.SETTINGS[key])},
             # the next boot changes it (a persisted value that differs from the live one)
             "drift": runtime[key] is not None and at_boot is not None and runtime[key] != at_boot,
         }
     facts = {"settings": settings, "lockdown": _perf.lockdown(root), "bcc_tools": _perf.bcc_tools(root),
              "bpftrace": _tools.tool_facts("bpftrace", root),
              "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
+    self_proc = self_proc or _procs.describe("self", root)
+    facts["seccomp_blocks_perf"] = _perf.seccomp_blocks_perf(
+        container or _container.detect(root), self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)
     facts.update(_perf.tracing_mounts(root))
     return facts
 
@@ -203,7 +210,7 @@ def _gather(root, sections, tools, scan_dirs, commands, validate_sudoers, tool_v
         if models is not None:
             models["sudoers"] = policy
     if "perf" in sections:
-        facts["perf"] = perf_facts(root, sysctl_cache)
+        facts["perf"] = perf_facts(root, sysctl_cache, self_proc, facts.get("container"))
     if "tools" in sections and version_run is not None:
         for name, info in facts["tools"].items():
             if info["installed"]:

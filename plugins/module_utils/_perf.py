@@ -22,6 +22,7 @@ from ansible_collections.debugready.ptrace.plugins.module_utils import _caps, _p
 # unprivileged perf_event_open at all). unprivileged_bpf_disabled 1 cannot be set back to 0 without a reboot.
 SETTINGS = ("kernel.perf_event_paranoid", "kernel.kptr_restrict", "kernel.unprivileged_bpf_disabled")
 LOCKDOWN_FILE = "/sys/kernel/security/lockdown"
+KPROBES_OPTION = "CONFIG_KPROBES"
 TRACING_FILESYSTEMS = ("tracefs", "debugfs")
 # BCC's tools as Debian and Ubuntu name them (bpfcc-tools: /usr/sbin/execsnoop-bpfcc, ...).
 BCC_SUFFIX = "-bpfcc"
@@ -59,13 +60,9 @@ def kernel_config_names(text, option):
     return ("\n%s=" % option) in lines or ("\n# %s is not set\n" % option) in lines
 
 
-def paranoid_3_denies_all(root="/", release=None):
-    """Whether perf_event_paranoid 3 refuses every unprivileged perf_event_open on this kernel.
-
-    True on a kernel carrying Debian's and Ubuntu's patch, False on a mainline one (3 acts as 2), None when the
-    kernel's config cannot be read (/boot/config-RELEASE, then /proc/config.gz). `release`: the running kernel's,
-    read from /proc when not given.
-    """
+def read_kernel_config(root="/", release=None):
+    """The running kernel's config text (/boot/config-RELEASE, then /proc/config.gz), or None when neither can be
+    read. `release`: the running kernel's, read from /proc when not given."""
     if release is None:
         try:
             release = _sysctl.read_runtime("kernel.osrelease", root)
@@ -78,17 +75,33 @@ def paranoid_3_denies_all(root="/", release=None):
     for path, opener in candidates:
         try:
             with opener(path, "rt") as handle:
-                text = handle.read()
+                return handle.read()
         except (OSError, EOFError, UnicodeDecodeError):
             continue
-        return kernel_config_names(text, PARANOID_3_OPTION)
     return None
 
 
+def paranoid_3_denies_all(root="/", release=None):
+    """Whether perf_event_paranoid 3 refuses every unprivileged perf_event_open on this kernel.
+
+    True on a kernel carrying Debian's and Ubuntu's patch, False on a mainline one (3 acts as 2), None when the
+    kernel's config cannot be read.
+    """
+    text = read_kernel_config(root, release)
+    return None if text is None else kernel_config_names(text, PARANOID_3_OPTION)
+
+
+def kprobes_available(root="/", release=None):
+    """Whether this kernel has kprobes (CONFIG_KPROBES=y): None when its config cannot be read."""
+    text = read_kernel_config(root, release)
+    return None if text is None else ("\n%s=y\n" % KPROBES_OPTION) in "\n" + text + "\n"
+
+
 def seccomp_blocks_perf(container, seccomp_mode, bounding):
-    """Whether this container's seccomp profile refuses perf_event_open: True for podman's default profile,
-    which allows it only to a container holding CAP_SYS_ADMIN (measured: CAP_PERFMON is not enough); None for
-    another engine's filter (not measured); False outside a container or without a filter."""
+    """Whether this container's seccomp profile refuses perf_event_open, and bpf() with it: True for podman's
+    default profile, which allows either only to a container holding CAP_SYS_ADMIN (measured: CAP_PERFMON, CAP_BPF
+    are not enough); None for another engine's filter (not measured); False outside a container or without a
+    filter."""
     if not container.get("detected") or seccomp_mode != 2 or bounding >> _caps.CAP_NUMBERS["cap_sys_admin"] & 1:
         return False
     return True if container.get("engine") == "podman" else None

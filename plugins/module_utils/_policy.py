@@ -39,13 +39,35 @@ def yama(spec, facts, root="/"):
     The module's own plan answers (a container or a kernel without Yama: it would skip, nothing to change); a spec
     the module would refuse is not compliant, so the role runs the module, which says why.
     """
+    return _sysctl_setting(spec, facts, root, _sysctl_write.YAMA, "yama")
+
+
+def kernel_setting(spec, facts, root="/"):
+    """Would kernel_setting with spec {key, state, value, minimum, maximum, confirm_irreversible} change anything?
+    The same answer as yama(), from the same writer."""
+    setting = _sysctl_write.SETTINGS.get(spec.get("key"))
+    if setting is None or setting is _sysctl_write.YAMA:
+        raise PolicyInputError("kernel_settings: key must be one of %s, got %r" % (
+            ", ".join(sorted(k for k in _sysctl_write.SETTINGS if k != _sysctl_write.YAMA.key)), spec.get("key")))
+    return _sysctl_setting(spec, facts, root, setting, "kernel_settings %s" % setting.key)
+
+
+def kernel_settings(specs, facts, root="/"):
+    """All of them: one component, its detail naming each key."""
+    results = [(spec["key"], kernel_setting(spec, facts, root)) for spec in specs]
+    return _result(all(result["compliant"] for key, result in results),
+                   "; ".join("%s: %s" % (key, result["detail"]) for key, result in results))
+
+
+def _sysctl_setting(spec, facts, root, setting, place):
+    params = dict((k, v) for k, v in spec.items() if k != "key")
     try:
         for name in ("value", "minimum", "maximum"):
-            _sysctl_write.check_value(name, spec.get(name))
+            _sysctl_write.check_value(name, params.get(name), setting)
     except _sysctl_write.SysctlInputError as exc:
-        raise PolicyInputError("yama: %s" % exc)  # bad input is an error, as for the module itself
+        raise PolicyInputError("%s: %s" % (place, exc))  # bad input is an error, as for the module itself
     try:
-        plan = _sysctl_write.plan(spec, facts, root)
+        plan = _sysctl_write.plan(params, facts, root, setting)
     except (_sysctl_write.SysctlInputError, _fileio.FileWriteError) as exc:
         return _result(False, str(exc))
     return _result(not plan.changed, plan.summary())
@@ -180,6 +202,8 @@ def evaluate(policy, facts, root="/", now=None):
                                                                       "exists" if exists else "absent"))
     if policy.get("yama"):
         components["yama"] = yama(policy["yama"], facts, root)
+    if policy.get("kernel_settings"):
+        components["kernel_settings"] = kernel_settings(policy["kernel_settings"], facts, root)
     if policy.get("group"):
         components["group"] = group(policy["group"], policy.get("members") or [])
     if policy.get("packages"):

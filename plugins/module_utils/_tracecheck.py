@@ -48,23 +48,28 @@ class NoTargets(TraceCheckError):
     """No process matched: a fact about the host rather than a mistake in the request."""
 
 
-# perf (and a versioned or renamed copy: perf_6.1, perf-debug) asks perf_event_open; every other tool (strace,
-# gdb, ltrace) asks ptrace.
+# perf (and a versioned or renamed copy: perf_6.1, perf-debug) asks perf_event_open; bpftrace asks bpf() and
+# perf_event_open as root; every other tool (strace, gdb, ltrace) asks ptrace.
 PERF_NAME = re.compile(r"^perf(?:[-_.].*)?$")
+BPFTRACE_NAME = re.compile(r"^bpftrace(?:[-_.].*)?$")
+PROBED_KINDS = ("perf", "bpftrace")
 
 
 def tool_kind(tool):
-    """"perf" or "ptrace": which kernel check decides for this tool (by its name, or an absolute path's)."""
-    return "perf" if PERF_NAME.match(os.path.basename(tool or "strace")) else "ptrace"
+    """"perf", "bpftrace" or "ptrace": which checks decide for this tool (by its name, or an absolute path's)."""
+    name = os.path.basename(tool or "strace")
+    if PERF_NAME.match(name):
+        return "perf"
+    return "bpftrace" if BPFTRACE_NAME.match(name) else "ptrace"
 
 
 def validate(params):
     """Checks of a request that need no host; raises TraceCheckError."""
     if params.get("system_wide"):
-        if tool_kind(params.get("tool")) != "perf":
-            raise TraceCheckError("system_wide applies only to perf (tool: perf)")
+        if tool_kind(params.get("tool")) not in PROBED_KINDS:
+            raise TraceCheckError("system_wide applies only to perf (every CPU) and bpftrace (a kprobe)")
         if params.get("pid") is not None or params.get("process") is not None:
-            raise TraceCheckError("system_wide takes no pid or process: it measures every CPU")
+            raise TraceCheckError("system_wide takes no pid or process: it watches the whole system")
     elif params.get("pid") is not None and params.get("process") is not None:
         raise TraceCheckError("pid and process are mutually exclusive")
     elif params.get("pid") is None and params.get("process") is None:
@@ -257,9 +262,9 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         raise TraceCheckError("only root can answer for another user (%s): use become: true" % account["name"])
     kind = tool_kind(params.get("tool"))
     system_wide = bool(params.get("system_wide"))
-    if params.get("probe") and kind != "perf" and os.path.basename(params.get("tool") or "strace") != "strace":
-        raise TraceCheckError("probe: true runs strace or perf; %s asks the kernel the same ptrace question as "
-                              "strace, so probe with tool: strace" % params["tool"])
+    if params.get("probe") and kind == "ptrace" and os.path.basename(params.get("tool") or "strace") != "strace":
+        raise TraceCheckError("probe: true runs strace, perf or bpftrace; %s asks the kernel the same ptrace question "
+                              "as strace, so probe with tool: strace" % params["tool"])
     tool_path = resolve_tool(params.get("tool") or "strace", via, params.get("filecap_path"), root)
     sudo_path = None
     if via == "sudo":
@@ -290,6 +295,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     }
     if kind == "perf":
         host.update(perf_host(snapshot, self_proc, root))
+    elif kind == "bpftrace":
+        host.update(bpf_host(snapshot, self_proc, root, system_wide))
     seconds = params.get("probe_timeout", 2)
     # the probe command's arguments per target, which sudo is asked about too
     tool_args = dict((pid, _attach.tool_args(kind, pid, seconds)) for pid, dummy in pairs)
@@ -319,6 +326,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                                                   self_proc["no_new_privs"], hostname)
             if verdict is None and kind == "perf":
                 verdict = _verdict.decide_perf(tracer, target, host, system_wide)
+            elif verdict is None and kind == "bpftrace":
+                verdict = _verdict.decide_bpftrace(tracer, target, host, system_wide)
             elif verdict is None:
                 verdict = _verdict.decide(tracer, target, host)
             entry = {"pid": pid, "system_wide": system_wide, "comm": target["comm"] if target else None,
@@ -342,6 +351,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                  "perf_event_paranoid": host.get("perf_event_paranoid"),
                  "paranoid_3_denies_all": host.get("paranoid_3_denies_all"),
                  "seccomp_blocks_perf": host.get("seccomp_blocks_perf"),
+                 "seccomp_blocks_bpf": host.get("seccomp_blocks_bpf"),
+                 "kprobes": host.get("kprobes"), "lockdown": host.get("lockdown"),
                  "selinux": host["selinux"], "apparmor": host["apparmor"],
                  "sys_ptrace_in_bounding_set": bool((self_proc["capabilities"]["bounding"] or 0)
                                                     >> _caps.CAP_SYS_PTRACE & 1)},
@@ -358,14 +369,26 @@ def perf_host(snapshot, self_proc, root="/"):
     does not gather them)."""
     perf = snapshot.get("perf")
     if perf:
-        found = {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
-                 "paranoid_3_denies_all": perf["paranoid_3_denies_all"]}
-    else:
-        found = {"perf_event_paranoid": _perf.runtime_value("kernel.perf_event_paranoid", root),
-                 "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
+        return {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
+                "paranoid_3_denies_all": perf["paranoid_3_denies_all"],
+                "seccomp_blocks_perf": perf["seccomp_blocks_perf"]}
     container = snapshot.get("container") or _container.detect(root)
-    found["seccomp_blocks_perf"] = _perf.seccomp_blocks_perf(
-        container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)
+    return {"perf_event_paranoid": _perf.runtime_value("kernel.perf_event_paranoid", root),
+            "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root),
+            "seccomp_blocks_perf": _perf.seccomp_blocks_perf(
+                container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)}
+
+
+def bpf_host(snapshot, self_proc, root="/", system_wide=False):
+    """What decides for bpftrace besides the tracer: a container's seccomp filter, and for a kprobe the kernel's
+    kprobes and lockdown (read only then: the config is about 260 KB)."""
+    container = snapshot.get("container") or _container.detect(root)
+    perf = snapshot.get("perf") or {}
+    found = {"seccomp_blocks_bpf": _perf.seccomp_blocks_perf(
+        container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)}
+    if system_wide:
+        found["kprobes"] = _perf.kprobes_available(root)
+        found["lockdown"] = (perf.get("lockdown") or _perf.lockdown(root))["mode"]
     return found
 
 

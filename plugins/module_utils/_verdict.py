@@ -21,6 +21,8 @@ PTRACE_BIT = 1 << _caps.CAP_SYS_PTRACE
 SYS_ADMIN_BIT = 1 << _caps.CAP_NUMBERS["cap_sys_admin"]
 # perfmon_capable(): CAP_PERFMON, or CAP_SYS_ADMIN for kernels and programs older than it.
 PERFMON_BITS = (1 << _caps.CAP_NUMBERS["cap_perfmon"]) | SYS_ADMIN_BIT
+# bpf_capable(): CAP_BPF, or CAP_SYS_ADMIN.
+BPF_BITS = (1 << _caps.CAP_NUMBERS["cap_bpf"]) | SYS_ADMIN_BIT
 
 REASONS = (
     "target_not_found", "kernel_thread", "self", "seccomp_blocks_ptrace", "filecap_exec_fails_bounding_set",
@@ -30,15 +32,19 @@ REASONS = (
     "already_traced", "sudo_not_permitted", "sudo_password_required", "allowed",
     # perf_event_open (decide_perf)
     "perf_events_unavailable", "perf_blocked_by_seccomp", "perf_paranoid_3_no_unprivileged", "perf_paranoid_cpu_wide",
+    # bpftrace (decide_bpftrace)
+    "bpftrace_requires_root", "bpf_blocked_by_seccomp", "bpf_needs_capabilities", "kprobes_unavailable",
+    "lockdown_blocks_kprobes",
 )
 ERRNO = {
     "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
     "sudo_not_permitted": None, "sudo_password_required": None, "perf_events_unavailable": None,
     "perf_paranoid_3_no_unprivileged": "EACCES", "perf_paranoid_cpu_wide": "EACCES",
-    "perf_blocked_by_seccomp": "EPERM",
+    "perf_blocked_by_seccomp": "EPERM", "bpftrace_requires_root": None, "kprobes_unavailable": None,
 }
 PERFMON_COST = ("CAP_PERFMON (a tool copy holding it, or sudo perf) lets its users watch every process and the "
-                "kernel: keep it group-scoped, logged and time-boxed.")
+                "kernel: keep it group-scoped, logged and time-boxed. The debugready.ptrace.debug_access role's perf "
+                "profile sets up both (level 2 and a group's cap_perfmon=ep copy) and reverts them.")
 ROOT_EQUIVALENT = ("Any grant of ptrace to another user's processes (sudo strace/gdb, or a tool holding "
                    "CAP_SYS_PTRACE) is root-equivalent: keep it group-scoped, logged and time-boxed.")
 
@@ -314,6 +320,83 @@ def decide_perf(tracer, target, host, system_wide=False):
         verdict.update(allowed=None, certain=False, explanation=verdict["explanation"] + (
             " Unless this container's seccomp profile refuses perf_event_open (EPERM), as podman's default does "
             "without CAP_SYS_ADMIN: this engine's default was not measured."))
+    return verdict
+
+
+BPFTRACE_COST = ("bpftrace runs as root only (sudo bpftrace): whoever may run it may read and change what every "
+                 "process and the kernel hold. Keep such a grant group-scoped, logged and time-boxed.")
+
+
+def decide_bpftrace(tracer, target, host, system_wide=False):
+    """bpftrace's verdict for a uprobe on `target` (`bpftrace -p PID`) or, `system_wide`, a kprobe, in the order
+    the tool and the kernel check, as measured with bpftrace 0.17 on mainline 6.18 and in podman
+    (docs/verified-semantics.md section 17).
+
+    host: {"seccomp_blocks_bpf": bool or None (a container's seccomp profile refuses bpf() and perf_event_open),
+    "kprobes": bool or None (CONFIG_KPROBES), "lockdown": str or None (securityfs' mode)}.
+    bpftrace itself refuses any effective uid but 0, whatever the capabilities (check_is_root); the kernel then
+    needs CAP_BPF (maps, programs) and CAP_PERFMON (tracing programs, probe events), or CAP_SYS_ADMIN for both.
+    Probes attach to files and events, not to processes: no per-process check applies to a root tracer.
+    """
+    if not system_wide and target is None:
+        return _result("target_not_found", "No such process is visible from here.",
+                       "Check the PID; a process in another PID namespace is invisible.")
+    if tracer.exec_fails:
+        return _result("filecap_exec_fails_bounding_set",
+                       "The kernel refuses to execute %s: its file capabilities have the effective flag and "
+                       "include a capability outside the bounding set." % tracer.tool,
+                       "Drop the capabilities it cannot have, or run it through sudo.", errno="EPERM")
+    if tracer.uid != 0:
+        return _result("bpftrace_requires_root",
+                       "bpftrace refuses to run for %s (uid %s): it checks for uid 0 itself before asking the kernel "
+                       "anything, so a copy with CAP_BPF and CAP_PERFMON is refused too." % (tracer.user, tracer.uid),
+                       "Run it as root through sudo (the debug_access role's sudo profile with bpftrace in "
+                       "debug_access_tools). " + BPFTRACE_COST)
+    seccomp = host.get("seccomp_blocks_bpf", False)
+    if seccomp:
+        return _result("bpf_blocked_by_seccomp",
+                       "This container's seccomp profile refuses bpf() and perf_event_open (EPERM) to every process "
+                       "in it, root included: podman's default profile allows them only to a container holding "
+                       "CAP_SYS_ADMIN (CAP_BPF is not enough).",
+                       "Start the container with --security-opt seccomp=unconfined (or a profile that allows bpf and "
+                       "perf_event_open) and --cap-add BPF --cap-add PERFMON, or run bpftrace on the host. "
+                       + BPFTRACE_COST)
+    missing = [name for name, bits in (("CAP_BPF", BPF_BITS), ("CAP_PERFMON", PERFMON_BITS))
+               if not tracer.caps_effective & bits]
+    if missing:
+        # measured: without CAP_BPF its first map is refused (EPERM); with CAP_BPF alone, the perf_event_open of its
+        # output buffer (EACCES)
+        return _result("bpf_needs_capabilities",
+                       "root here lacks %s (and CAP_SYS_ADMIN): the kernel refuses %s." % (
+                           " and ".join(missing), "bpftrace's maps (EPERM)" if "CAP_BPF" in missing
+                           else "the perf events bpftrace reads its output through (EACCES)"),
+                       "Give the container (or the session) CAP_BPF and CAP_PERFMON: --cap-add BPF --cap-add PERFMON. "
+                       + BPFTRACE_COST, errno="EPERM" if "CAP_BPF" in missing else "EACCES")
+    certain = seccomp is not None
+    caveat = "" if certain else (" Unless this container's seccomp profile refuses bpf() (EPERM), as podman's "
+                                 "default does without CAP_SYS_ADMIN: this engine's default was not measured.")
+    if system_wide:
+        kprobes = host.get("kprobes")
+        if kprobes is False:
+            return _result("kprobes_unavailable", "This kernel has no kprobes (CONFIG_KPROBES is not set).",
+                           "Use tracepoints (tracepoint:...) or uprobes, which need no kprobes.", certain=certain)
+        if host.get("lockdown") == "confidentiality":
+            return _result("lockdown_blocks_kprobes",
+                           "Kernel lockdown is in confidentiality mode, which refuses kprobes and reading kernel "
+                           "memory from BPF, root included.",
+                           "Use tracepoints or uprobes; lockdown cannot be lowered without a reboot (its mode is set "
+                           "by the boot command line or Secure Boot).", allowed=None, certain=False)
+        if kprobes is None:
+            certain = False
+            caveat += " Unless this kernel has no kprobes: its config cannot be read."
+        verdict = _result("allowed", "root may attach kprobes with bpftrace here.%s" % caveat, None, allowed=True,
+                          certain=certain)
+    else:
+        verdict = _result("allowed", "root may attach uprobes to %s[%s] with bpftrace: probes attach to the "
+                          "program's file, no per-process check applies to root.%s" % (
+                              target.get("comm"), target["pid"], caveat), None, allowed=True, certain=certain)
+    if not certain:
+        verdict["allowed"] = None
     return verdict
 
 

@@ -165,6 +165,18 @@ options:
             against that module's own argument specification; C(state=absent) means no managed C(sysctl.d) file
             is left).
         type: dict
+      kernel_settings:
+        description:
+          - Kernel settings as M(debugready.ptrace.kernel_setting) would set them. Each entry takes that module's
+            options O(debugready.ptrace.kernel_setting#module:key), O(debugready.ptrace.kernel_setting#module:state),
+            O(debugready.ptrace.kernel_setting#module:value), O(debugready.ptrace.kernel_setting#module:minimum),
+            O(debugready.ptrace.kernel_setting#module:maximum) and
+            O(debugready.ptrace.kernel_setting#module:confirm_irreversible), with their types and defaults, checked
+            against that module's own argument specification.
+        type: list
+        elements: dict
+        default: []
+        version_added: 1.1.0
       group:
         description: A group that must exist.
         type: str
@@ -454,8 +466,9 @@ ansible_facts:
             - C(settings), for C(kernel.perf_event_paranoid), C(kernel.kptr_restrict) and
               C(kernel.unprivileged_bpf_disabled), C(runtime) (an int, null when the kernel has no such setting),
               C(boot) (the C(value) that wins at the next boot as an int, null when nothing persists it, its
-              C(source) file, the C(applier) and whether the two C(appliers_agree), as for Yama) and C(drift) (the
-              next boot changes the live value).
+              C(source) file, the C(applier), whether the two C(appliers_agree), as for Yama, and C(managed), true
+              when that file is one M(debugready.ptrace.kernel_setting) wrote) and C(drift) (the next boot changes
+              the live value).
             - C(lockdown), the C(mode) (none, integrity or confidentiality) and the modes C(available), both null
               when securityfs does not show lockdown (in most containers).
             - C(tracefs) and C(debugfs), whether each is C(mounted) (null when the mount table cannot be read), its
@@ -466,21 +479,24 @@ ansible_facts:
               perf_event_open (a kernel with Debian's and Ubuntu's patch, whose config names
               C(CONFIG_SECURITY_PERF_EVENTS_RESTRICT)), false on a mainline kernel (3 acts as 2), null when the
               kernel's config cannot be read (C(/boot/config-RELEASE), C(/proc/config.gz)).
+            - C(seccomp_blocks_perf), true in a podman container whose seccomp filter refuses C(perf_event_open)
+              (podman's default profile, without CAP_SYS_ADMIN in the bounding set), false outside a container or
+              without a filter, null under another engine's filter (not measured).
           returned: when gathered
           type: dict
           sample:
             settings:
               kernel.perf_event_paranoid:
                 runtime: 3
-                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true}
+                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true, managed: false}
                 drift: false
               kernel.kptr_restrict:
                 runtime: 0
-                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true}
+                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true, managed: false}
                 drift: false
               kernel.unprivileged_bpf_disabled:
                 runtime: 2
-                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true}
+                boot: {value: null, source: null, applier: systemd_sysctl, appliers_agree: true, managed: false}
                 drift: false
             lockdown: {mode: none, available: [none, integrity, confidentiality]}
             tracefs: {mounted: true, path: /sys/kernel/tracing, mode: "0700", read_only: false}
@@ -488,6 +504,7 @@ ansible_facts:
             bpftrace: {installed: false, path: null, version: null, mode: null, owner: null, group: null, caps: null}
             bcc_tools: []
             paranoid_3_denies_all: true
+            seccomp_blocks_perf: false
         trace:
           description:
             - One entry per O(trace) request, in order, with C(request) (the request as given), C(summary) (one
@@ -540,6 +557,7 @@ POLICY_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     snapshot=dict(type="path"),
     yama=dict(type="dict"),
+    kernel_settings=dict(type="list", elements="dict", default=[]),
     group=dict(type="str"),
     members=dict(type="list", elements="str", default=[]),
     packages=dict(type="list", elements="str", default=[]),
@@ -559,13 +577,15 @@ POLICY_OPTIONS = dict(
 # argument spec (so the two cannot differ, and the documentation points to the module instead of restating it).
 WRITER_OPTIONS = dict(
     yama=dict(_sysctl_write.SCOPE_OPTIONS),
+    kernel_settings=dict(_sysctl_write.SETTING_OPTIONS),
     sudoers=dict(_sudoers_write.GRANT_OPTIONS),
     filecap=_caps_write.copy_policy_options(),
 )
 
 
 def check_writer_options(policy):
-    """Validate (and fill in the defaults of) policy.yama, each policy.sudoers entry and policy.filecap in place.
+    """Validate (and fill in the defaults of) policy.yama, each policy.kernel_settings and policy.sudoers entry and
+    policy.filecap in place.
 
     Returns the error messages, each naming its place in the policy; an empty list when all are valid.
     """
@@ -574,15 +594,16 @@ def check_writer_options(policy):
         value = policy.get(key)
         if value is None:
             continue
-        entries = value if key == "sudoers" else [value]
+        listed = key in ("sudoers", "kernel_settings")
+        entries = value if listed else [value]
         validated = []
         for index, entry in enumerate(entries):
             result = ArgumentSpecValidator(spec).validate(entry)
-            place = "policy.%s[%d]" % (key, index) if key == "sudoers" else "policy.%s" % key
+            place = "policy.%s[%d]" % (key, index) if listed else "policy.%s" % key
             errors.extend("%s: %s%s" % (place, "unsupported parameters: " if isinstance(error, UnsupportedError) else "",
                                         error.msg) for error in result.errors)
             validated.append(result.validated_parameters)
-        policy[key] = validated if key == "sudoers" else validated[0]
+        policy[key] = validated if listed else validated[0]
     return errors
 
 

@@ -27,6 +27,13 @@ description:
     profile. Reason codes C(perf_blocked_by_seccomp), C(perf_paranoid_3_no_unprivileged),
     C(perf_paranoid_cpu_wide), and the credential codes above. Its probe runs C(perf stat) on a software event
     for O(probe_timeout) seconds.
+  - For O(tool=bpftrace) it answers for a uprobe in each process (C(bpftrace -p PID)), or a kprobe
+    (O(system_wide=true)). bpftrace runs for uid 0 only (its own check, before the kernel; a capability copy is
+    refused too); the kernel then needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); in a container, its seccomp
+    profile decides first; a kprobe needs a kernel with kprobes, and lockdown's confidentiality mode refuses it.
+    Reason codes C(bpftrace_requires_root), C(bpf_blocked_by_seccomp), C(bpf_needs_capabilities),
+    C(kprobes_unavailable), C(lockdown_blocks_kprobes). Its probe attaches C(uprobe:libc:getpid) in the process
+    (or C(kprobe:vfs_read)) for O(probe_timeout) seconds.
   - C(gdb) and C(ltrace) attach with ptrace as strace does, so their verdict is strace's (probe with strace).
   - It knows Apache httpd, whose master and workers are reported separately, with the workers' user, their dumpable state
     and whether C(CoreDumpDirectory) is configured.
@@ -75,21 +82,23 @@ options:
   tool:
     description:
       - The debugging tool, by name (looked up in the standard bin and sbin directories) or absolute path.
-      - V(perf), or a name starting with C(perf-) or C(perf_), is answered with perf_event_open's checks; every
-        other tool (V(strace), V(gdb), V(ltrace)) with ptrace's.
-      - With O(via=filecap), the tool the copy at O(filecap_path) is (V(strace) or V(perf)).
+      - V(perf), or a name starting with C(perf-) or C(perf_), is answered with perf_event_open's checks;
+        V(bpftrace) (or C(bpftrace-...), C(bpftrace_...)) with bpftrace's and bpf()'s; every other tool (V(strace),
+        V(gdb), V(ltrace)) with ptrace's.
+      - With O(via=filecap), the tool the copy at O(filecap_path) is (V(strace), V(perf) or V(bpftrace)).
     type: str
     default: strace
   system_wide:
     description:
       - With O(tool=perf), answer for system-wide events (C(perf stat -a), C(perf record -a)) instead of processes;
-        O(pid) and O(process) are then not taken.
+        with O(tool=bpftrace), for a kprobe. O(pid) and O(process) are then not taken.
     type: bool
     default: false
   probe:
     description:
       - Really run the tool as the user to confirm the prediction. C(strace) attaches (recording nothing); C(perf)
-        counts the C(task-clock) software event with C(perf stat) on the target (or system-wide).
+        counts the C(task-clock) software event with C(perf stat) on the target (or system-wide); C(bpftrace)
+        attaches an empty uprobe in the target (or kprobe) and exits.
     type: bool
     default: false
   probe_timeout:
@@ -231,7 +240,9 @@ targets:
                 target_not_dumpable, target_has_more_capabilities, yama_scope3_no_attach,
                 yama_scope2_requires_cap_sys_ptrace, yama_scope1_not_descendant, selinux_deny_ptrace,
                 apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, perf_events_unavailable,
-                perf_blocked_by_seccomp, perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide, allowed]
+                perf_blocked_by_seccomp, perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide,
+                bpftrace_requires_root, bpf_blocked_by_seccomp, bpf_needs_capabilities, kprobes_unavailable,
+                lockdown_blocks_kprobes, allowed]
     errno:
       description: The error the attach fails with (EPERM, EACCES, ESRCH), null when allowed or refused by sudo.
       type: str
@@ -288,7 +299,7 @@ tracer:
   sample: {user: alice, uid: 1000, groups: [alice, debug], via: sudo, runas: root, runs_as_uid: 0,
            tool: /usr/bin/strace, cap_sys_ptrace: true, filecaps: null, filecap_problem: null}
 kind:
-  description: Which kernel check answers for the tool, V(ptrace) or V(perf) (perf_event_open).
+  description: Which checks answer for the tool, V(ptrace), V(perf) (perf_event_open) or V(bpftrace).
   returned: always
   type: str
   sample: ptrace
@@ -298,6 +309,9 @@ host:
       M(debugready.ptrace.ptrace_facts)) are set for O(tool=perf), null otherwise, and C(seccomp_blocks_perf),
       whether this container's seccomp profile refuses perf_event_open (podman's default does without
       CAP_SYS_ADMIN; null for another engine's filter, which was not measured).
+    - For O(tool=bpftrace), C(seccomp_blocks_bpf), the same for bpf(); with O(system_wide=true) also C(kprobes),
+      whether the kernel has kprobes (null when its config cannot be read), and C(lockdown), the lockdown mode
+      (null when securityfs does not show it). Null otherwise.
   returned: always
   type: dict
   sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true, perf_event_paranoid: null,

@@ -27,14 +27,14 @@ def trusted(value):
     return value
 
 
-def render(expression, grants=(), compliant=True, **overrides):
+def render(expression, grants=(), compliant=True, facts=None, **overrides):
     variables = {}
     for part in ("defaults", "vars"):
         with open(os.path.join(ROLE, part, "main.yml")) as handle:
             variables.update(trusted(yaml.safe_load(handle)))
     variables.update(overrides)
-    variables["ansible_facts"] = {"ptrace": {"sudoers": {"grants": list(grants)},
-                                             "policy": {"compliant": compliant}}}
+    variables["ansible_facts"] = dict(facts or {}, ptrace={"sudoers": {"grants": list(grants)},
+                                                           "policy": {"compliant": compliant}})
     return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(expression))
 
 
@@ -136,3 +136,60 @@ def test_package_task_installs_the_policys_packages():
     declared = render("{{ __debug_access_policy.packages }}", omit=OMIT, debug_access_profile="sudo")
     called = rendered_args("present.yml", "ansible.builtin.package", debug_access_profile="sudo")
     assert called == {"name": declared} and declared == ["strace", "gdb"]
+
+
+# ---- The perf profile: a cap_perfmon perf copy, perf_event_paranoid at most 2, Yama left alone.
+
+def test_perf_profile_file_caps_task_is_called_with_the_policys_perf_copy():
+    declared = render("{{ __debug_access_policy.filecap }}", omit=OMIT, debug_access_profile="perf")
+    assert rendered_args("present.yml", "debugready.ptrace.file_caps", debug_access_profile="perf") == declared
+    assert declared == {"source": "/usr/bin/perf", "path": "/usr/local/bin/perf-debug", "group": "debug",
+                        "mode": "0750", "capabilities": ["cap_perfmon"], "flags": "ep"}
+
+
+def test_perf_profile_kernel_setting_task_is_called_with_the_policys_settings():
+    declared = render("{{ __debug_access_policy.kernel_settings }}", omit=OMIT, debug_access_profile="perf")
+    assert declared == [{"key": "kernel.perf_event_paranoid", "maximum": 2}]
+    called = [rendered_args("present.yml", "debugready.ptrace.kernel_setting", debug_access_profile="perf", item=item)
+              for item in declared]
+    assert called == [{"key": "kernel.perf_event_paranoid", "maximum": 2}]
+    for profile in ("hardened", "sudo", "filecap", "service", "open"):
+        assert render("{{ __debug_access_policy.kernel_settings }}", omit=OMIT, debug_access_profile=profile) == []
+
+
+def test_perf_profile_leaves_yama_alone():
+    assert render("{{ __debug_access_policy.yama }}", omit=OMIT, debug_access_profile="perf") == OMIT
+    with open(os.path.join(ROLE, "tasks", "present.yml")) as handle:
+        task = next(t for t in yaml.safe_load(handle) if "debugready.ptrace.ptrace_scope" in t)
+    assert render("{{ %s }}" % task["when"], debug_access_profile="perf") is False
+    assert render("{{ %s }}" % task["when"], debug_access_profile="sudo") is True
+
+
+@pytest.mark.parametrize("family, package", [("Debian", "linux-perf"), ("RedHat", "perf"), ("Alpine", "perf")])
+def test_perf_profile_installs_the_familys_perf_package_and_checks_the_program(family, package):
+    facts = {"os_family": family}
+    assert render("{{ __debug_access_packages }}", debug_access_profile="perf", facts=facts) == [package]
+    assert render("{{ __debug_access_policy.packages }}", omit=OMIT, debug_access_profile="perf") == ["perf"]
+
+
+@pytest.mark.parametrize("profile, state, absent", [
+    ("perf", "present", ["/usr/local/bin/strace-debug"]),
+    ("filecap", "present", ["/usr/local/bin/perf-debug"]),
+    ("sudo", "present", ["/usr/local/bin/strace-debug", "/usr/local/bin/perf-debug"]),
+    ("perf", "absent", ["/usr/local/bin/strace-debug", "/usr/local/bin/perf-debug"]),
+])
+def test_every_copy_but_the_profiles_own_must_be_absent(profile, state, absent):
+    paths = render("{{ __debug_access_policy.absent_paths }}", omit=OMIT, debug_access_profile=profile,
+                   debug_access_state=state)
+    copies = [p for p in paths if p.startswith("/usr/local/bin/")]
+    assert sorted(copies) == sorted(absent)
+    assert render("{{ __debug_access_unwanted_copies }}", debug_access_profile=profile,
+                  debug_access_state=state) == copies
+
+
+def test_perf_profile_probes_perf_through_the_copy():
+    request = render("{{ __debug_access_trace_request }}", debug_access_profile="perf",
+                     debug_access_members=["alice"])
+    assert request == {"user": "alice", "process": "apache2", "process_user": "www-data", "tool": "perf",
+                       "via": "filecap", "runas": "root", "filecap_path": "/usr/local/bin/perf-debug"}
+    assert render("{{ __debug_access_trace_request.tool }}", debug_access_profile="filecap") == "strace"

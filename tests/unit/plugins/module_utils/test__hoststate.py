@@ -72,7 +72,7 @@ def test_boot_managed_is_unknown_when_the_winning_file_cannot_be_read(tree, monk
     tree.write("/usr/lib/systemd/systemd-sysctl", "")
     tree.write("/etc/sysctl.d/" + _sysctl_write.DEFAULT_NAME, _sysctl_write.render(_sysctl_write.YAMA, 2))
 
-    def unreadable(path, root="/"):
+    def unreadable(path, root="/", setting=None):
         raise _hoststate._fileio.FileWriteError("cannot read %s: Permission denied" % path)
     monkeypatch.setattr(_hoststate._sysctl_write, "inspect", unreadable)
     assert gather(tree, sections=("yama",))["yama"]["boot"]["managed"] is None

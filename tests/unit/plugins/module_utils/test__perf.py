@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _perf
+from ansible_collections.debugready.ptrace.plugins.module_utils import _perf, _sysctl_write
 
-from snapshot_fixtures import gather, make_host
+from snapshot_fixtures import gather, make_host, status
 
 # Two lines of a real /proc/self/mountinfo (Debian 12), a tracefs mounted twice, and a mount point with a space.
 MOUNTINFO = """\
@@ -94,17 +94,36 @@ def test_the_perf_section_reads_runtime_and_boot_with_the_sysctl_resolver(tree):
     paranoid = settings["kernel.perf_event_paranoid"]
     assert paranoid["runtime"] == 3
     assert paranoid["boot"] == {"value": 1, "source": "/etc/sysctl.d/60-perf.conf", "applier": "systemd_sysctl",
-                                "appliers_agree": False}
+                                "appliers_agree": False, "managed": False}
     assert paranoid["drift"] is True
     assert settings["kernel.kptr_restrict"]["boot"]["value"] == 1 and settings["kernel.kptr_restrict"]["drift"]
     # a kernel without the setting (no CONFIG_BPF_SYSCALL) and nothing persisted: unknown, no drift
     assert settings["kernel.unprivileged_bpf_disabled"] == {
         "runtime": None, "drift": False,
-        "boot": {"value": None, "source": None, "applier": "systemd_sysctl", "appliers_agree": True}}
+        "boot": {"value": None, "source": None, "applier": "systemd_sysctl", "appliers_agree": True, "managed": False}}
     assert facts["perf"]["bpftrace"]["installed"] is False and facts["perf"]["bcc_tools"] == []
     assert facts["gathered"] == ["yama", "perf"]
     # the Yama section is unchanged by the shared resolution
     assert facts["yama"]["boot"]["scope"] is None and facts["yama"]["boot"]["applier"] == "systemd_sysctl"
+
+
+def test_boot_managed_only_for_kernel_settings_own_file_of_that_key(tree):
+    """The role's revert puts back a file kernel_setting wrote before its snapshot: only that file counts, not an
+    admin's file, nor ptrace_scope's header on another key's file."""
+    make_host(tree)
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "3\n")
+    tree.write("/etc/sysctl.d/99-debugready-perf-event-paranoid.conf",
+               _sysctl_write.render(_sysctl_write.PERF_EVENT_PARANOID, 1))
+    paranoid = gather(tree, sections=("perf",))["perf"]["settings"]["kernel.perf_event_paranoid"]
+    assert paranoid["boot"]["managed"] is True and paranoid["boot"]["value"] == 1
+    tree.write("/etc/sysctl.d/99-debugready-perf-event-paranoid.conf",
+               _sysctl_write.render(_sysctl_write.YAMA, 1).replace("kernel.yama.ptrace_scope", "kernel.perf_event_paranoid"))
+    paranoid = gather(tree, sections=("perf",))["perf"]["settings"]["kernel.perf_event_paranoid"]
+    assert paranoid["boot"]["managed"] is False and paranoid["boot"]["value"] == 1
+    os.remove(str(tree / "etc/sysctl.d/99-debugready-perf-event-paranoid.conf"))
+    tree.write("/etc/sysctl.d/99-zz-admin.conf", "kernel.perf_event_paranoid = 1\n")
+    paranoid = gather(tree, sections=("perf",))["perf"]["settings"]["kernel.perf_event_paranoid"]
+    assert paranoid["boot"]["managed"] is False
 
 
 def test_a_value_the_kernel_would_not_take_is_reported_as_written_not_guessed(tree):
@@ -165,3 +184,16 @@ def test_paranoid_3_from_proc_config_gz(tree):
 def test_release_with_a_slash_is_not_a_path(tree):
     tree.write("/etc/config", "CONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
     assert _perf.paranoid_3_denies_all(str(tree), "../etc/config") is None
+
+
+@pytest.mark.parametrize("container, seccomp, bounding, blocks", [
+    (None, 2, "000001ffffffffff", False),             # not a container: the host's own processes
+    ("podman", 0, "00000000a80425fb", False),         # no filter (seccomp=unconfined)
+    ("podman", 2, "00000000a80425fb", True),          # podman's default profile and set: perf refused
+    ("podman", 2, "000001ffffffffff", False),         # podman's default with CAP_SYS_ADMIN: let through
+])
+def test_the_perf_section_says_whether_the_containers_seccomp_refuses_perf(tree, container, seccomp, bounding, blocks):
+    make_host(tree, container=container)
+    tree.write("/proc/self/status", status(bounding, bounding, seccomp=seccomp))
+    for sections in (("perf",), ("container", "perf")):  # read here, or from the gathered container section
+        assert gather(tree, sections=sections)["perf"]["seccomp_blocks_perf"] is blocks

@@ -107,6 +107,56 @@ def test_yama_absent_means_no_managed_file(tree):
     assert _policy.yama({"state": "absent"}, facts(), str(tree))["compliant"]
 
 
+# --- kernel_settings (the perf profile): the same writer's plan decides ---------------------------
+PARANOID_FILE = "/etc/sysctl.d/99-debugready-perf-event-paranoid.conf"
+PARANOID_SPEC = {"key": "kernel.perf_event_paranoid", "maximum": 2}
+
+
+def paranoid_host(tree, runtime):
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "%d\n" % runtime)
+    tree.mkdir("/etc/sysctl.d")
+
+
+def test_kernel_setting_needs_runtime_and_file(tree):
+    paranoid_host(tree, 3)
+    result = _policy.kernel_settings([PARANOID_SPEC], facts(), str(tree))
+    assert not result["compliant"]
+    assert "kernel.perf_event_paranoid: runtime 3, target 2" in result["detail"]
+    assert PARANOID_FILE in result["detail"]
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "2\n")
+    assert not _policy.kernel_settings([PARANOID_SPEC], facts(), str(tree))["compliant"]  # nothing persisted yet
+    tree.write(PARANOID_FILE, _sysctl_write.render(_sysctl_write.PERF_EVENT_PARANOID, 2))
+    result = _policy.kernel_settings([PARANOID_SPEC], facts(), str(tree))
+    assert result["compliant"], result
+    assert result["detail"] == "kernel.perf_event_paranoid: runtime and boot at 2"
+
+
+def test_kernel_setting_maximum_keeps_a_lower_value(tree):
+    paranoid_host(tree, -1)
+    tree.write(PARANOID_FILE, _sysctl_write.render(_sysctl_write.PERF_EVENT_PARANOID, -1))
+    assert _policy.kernel_settings([PARANOID_SPEC], facts(), str(tree))["compliant"]
+
+
+def test_kernel_setting_in_a_container_has_nothing_to_change(tree):
+    paranoid_host(tree, 3)
+    result = _policy.kernel_settings([PARANOID_SPEC], facts(container=True), str(tree))
+    assert result["compliant"] and "nothing to set on this host" in result["detail"]
+
+
+def test_kernel_setting_bad_input_is_an_error(tree):
+    paranoid_host(tree, 3)
+    with pytest.raises(_policy.PolicyInputError, match="perf_event_paranoid.*maximum"):
+        _policy.kernel_settings([{"key": "kernel.perf_event_paranoid", "maximum": 7}], facts(), str(tree))
+    with pytest.raises(_policy.PolicyInputError, match="key must be one of"):
+        _policy.kernel_settings([{"key": "kernel.yama.ptrace_scope", "value": 1}], facts(), str(tree))
+
+
+def test_evaluate_names_the_kernel_settings_component(tree):
+    paranoid_host(tree, 3)
+    result = _policy.evaluate({"kernel_settings": [PARANOID_SPEC]}, facts(), str(tree))
+    assert list(result["components"]) == ["kernel_settings"] and not result["compliant"]
+
+
 # --- sudoers ---------------------------------------------------------------------------------
 # The drop-in directory and the file must be root's (sudo skips them otherwise): these tests need root.
 

@@ -35,9 +35,10 @@ def run_module(capsys, args):
     ({"user": "root", "pid": [1], "tool": "strace;id"}, "tool must be a program name or an absolute path"),
     ({"user": "root", "pid": [1], "tool": "gdb", "probe": True}, "gdb asks the kernel the same ptrace question"),
     ({"user": "root", "pid": [1], "system_wide": True, "tool": "perf"}, "system_wide takes no pid or process"),
-    ({"user": "root", "system_wide": True}, "system_wide applies only to perf"),
+    ({"user": "root", "system_wide": True}, "system_wide applies only to perf (every CPU) and bpftrace"),
     ({"user": "root", "process": "x", "system_wide": True, "tool": "/usr/bin/strace"},
      "system_wide applies only to perf"),
+    ({"user": "root", "pid": [1], "system_wide": True, "tool": "bpftrace"}, "system_wide takes no pid or process"),
     ({"user": "root", "pid": [1], "probe_timeout": 100}, "probe_timeout must be between 0.5 and 30"),
     ({"user": "root", "pid": [1], "runas": "nobody"}, "runas applies only with via: sudo"),
     ({"user": "root", "pid": [1], "process_user": "root"}, "missing parameter(s) required by 'process_user': process"),
@@ -112,3 +113,29 @@ def test_perf_real_probe_as_root_and_as_nobody(capsys):
     assert entry["allowed"] is (system["host"]["perf_event_paranoid"] <= 0)
     assert entry["probe"]["matches"] is True, entry["probe"]
     assert system["mismatches"] == []
+
+
+BPFTRACE = "/usr/bin/bpftrace"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(BPFTRACE), reason="needs root and bpftrace")
+def test_bpftrace_real_probe_as_root_and_as_nobody(capsys):
+    """A real bpftrace uprobe in this process as root (allowed, unless the session lacks CAP_BPF or CAP_PERFMON) and
+    as nobody (bpftrace's own uid check refuses): the tool's and the kernel's answers against the verdicts."""
+    as_root = run_module(capsys, {"user": "root", "pid": [os.getpid()], "tool": "bpftrace", "probe": True,
+                                  "probe_timeout": 0.5})
+    target = as_root["targets"][0]
+    assert as_root["kind"] == "bpftrace" and target["reason"] in ("allowed", "bpf_needs_capabilities"), target
+    assert target["probe"]["matches"] is True, target
+    as_nobody = run_module(capsys, {"user": "nobody", "pid": [os.getpid()], "tool": "bpftrace", "probe": True,
+                                    "probe_timeout": 0.5})
+    refused = as_nobody["targets"][0]
+    assert (refused["allowed"], refused["reason"], refused["errno"]) == (False, "bpftrace_requires_root", None)
+    assert refused["probe"]["attached"] is False and refused["probe"]["matches"] is True, refused["probe"]
+    assert "only supports running as the root user" in refused["probe"]["stderr"]
+    # a kprobe: refused by the kernel without kprobes (this machine's), allowed with them
+    system = run_module(capsys, {"user": "root", "system_wide": True, "tool": "bpftrace", "probe": True,
+                                 "probe_timeout": 0.5})
+    entry = system["targets"][0]
+    assert entry["reason"] == ("allowed" if system["host"]["kprobes"] else "kprobes_unavailable"), entry
+    assert entry["probe"]["matches"] is True, entry["probe"]
