@@ -174,6 +174,8 @@ def interpret_bpftrace(rc, out, err):
             errno_name = "EACCES"
         elif "No such process" in text or "failed to get pid" in text.lower():
             errno_name = "ESRCH"
+        elif "_events): No such file or directory" in text:
+            errno_name = "ENOENT"  # no tracefs to fall back to (the probe PMU refused it first)
     return {"attached": attached, "errno": errno_name, "stderr": text.strip()}
 
 

@@ -144,6 +144,21 @@ def parse_mountinfo(text):
     return mounts
 
 
+# Where BCC (bpftrace's probe library) writes uprobe_events and kprobe_events when the kernel refuses it the probe
+# PMUs (without CAP_SYS_ADMIN, measured on 6.18).
+PROBE_EVENTS_DIRS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
+
+
+def probe_events_writable(tracefs):
+    """Whether root can add probe events through tracefs (`tracefs`: tracing_mounts()'s entry): True when it is
+    mounted read-write where BCC looks, False when it is not mounted or read-only, None when that is unknown."""
+    if tracefs.get("mounted") is None:
+        return None
+    if not tracefs["mounted"] or tracefs.get("read_only"):
+        return False
+    return True if tracefs.get("path") in PROBE_EVENTS_DIRS else None
+
+
 def tracing_mounts(root="/"):
     """{"tracefs": {...}, "debugfs": {...}}: where each is mounted (its first mount), and the mode of that
     directory; "mounted" is null when the mount table cannot be read."""

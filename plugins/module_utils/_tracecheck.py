@@ -380,15 +380,16 @@ def perf_host(snapshot, self_proc, root="/"):
 
 
 def bpf_host(snapshot, self_proc, root="/", system_wide=False):
-    """What decides for bpftrace besides the tracer: a container's seccomp filter, and for a kprobe the kernel's
-    kprobes and lockdown (read only then: the config is about 260 KB)."""
-    container = snapshot.get("container") or _container.detect(root)
+    """What decides for bpftrace besides the tracer: lockdown, a container's seccomp filter, perf_event_paranoid
+    (its output buffer), whether tracefs can take probe events, and for a kprobe the kernel's kprobes."""
     perf = snapshot.get("perf") or {}
-    found = {"seccomp_blocks_bpf": _perf.seccomp_blocks_perf(
-        container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)}
+    tracefs = perf.get("tracefs") or _perf.tracing_mounts(root)["tracefs"]
+    found = perf_host(snapshot, self_proc, root)  # its output buffer is a CPU-wide perf event
+    found.update({"seccomp_blocks_bpf": found.pop("seccomp_blocks_perf"),  # the same filter rule, measured
+                  "tracefs_writable": _perf.probe_events_writable(tracefs),
+                  "lockdown": (perf.get("lockdown") or _perf.lockdown(root))["mode"]})
     if system_wide:
         found["kprobes"] = _perf.kprobes_available(root)
-        found["lockdown"] = (perf.get("lockdown") or _perf.lockdown(root))["mode"]
     return found
 
 

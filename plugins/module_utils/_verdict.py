@@ -33,14 +33,18 @@ REASONS = (
     # perf_event_open (decide_perf)
     "perf_events_unavailable", "perf_blocked_by_seccomp", "perf_paranoid_3_no_unprivileged", "perf_paranoid_cpu_wide",
     # bpftrace (decide_bpftrace)
-    "bpftrace_requires_root", "bpf_blocked_by_seccomp", "bpf_needs_capabilities", "kprobes_unavailable",
-    "lockdown_blocks_kprobes",
+    "bpftrace_requires_root", "lockdown_confidentiality", "bpf_blocked_by_seccomp", "bpf_needs_capabilities",
+    "kprobes_unavailable", "probe_events_need_tracefs",
 )
 ERRNO = {
     "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
     "sudo_not_permitted": None, "sudo_password_required": None, "perf_events_unavailable": None,
     "perf_paranoid_3_no_unprivileged": "EACCES", "perf_paranoid_cpu_wide": "EACCES",
-    "perf_blocked_by_seccomp": "EPERM", "bpftrace_requires_root": None, "kprobes_unavailable": None,
+    "perf_blocked_by_seccomp": "EPERM", "bpftrace_requires_root": None,
+    # no kprobe PMU: bpftrace falls back to tracefs, which has no kprobe_events either (measured)
+    "kprobes_unavailable": "ENOENT",
+    "lockdown_confidentiality": None,
+    "probe_events_need_tracefs": "ENOENT",
 }
 PERFMON_COST = ("CAP_PERFMON (a tool copy holding it, or sudo perf) lets its users watch every process and the "
                 "kernel: keep it group-scoped, logged and time-boxed. The debugready.ptrace.debug_access role's perf "
@@ -329,14 +333,21 @@ BPFTRACE_COST = ("bpftrace runs as root only (sudo bpftrace): whoever may run it
 
 def decide_bpftrace(tracer, target, host, system_wide=False):
     """bpftrace's verdict for a uprobe on `target` (`bpftrace -p PID`) or, `system_wide`, a kprobe, in the order
-    the tool and the kernel check, as measured with bpftrace 0.17 on mainline 6.18 and in podman
-    (docs/verified-semantics.md section 17).
+    bpftrace 0.17 and the kernel check, as measured on mainline 6.18, Debian's 6.1 and in podman
+    (docs/verified-semantics.md section 17):
 
-    host: {"seccomp_blocks_bpf": bool or None (a container's seccomp profile refuses bpf() and perf_event_open),
-    "kprobes": bool or None (CONFIG_KPROBES), "lockdown": str or None (securityfs' mode)}.
-    bpftrace itself refuses any effective uid but 0, whatever the capabilities (check_is_root); the kernel then
-    needs CAP_BPF (maps, programs) and CAP_PERFMON (tracing programs, probe events), or CAP_SYS_ADMIN for both.
-    Probes attach to files and events, not to processes: no per-process check applies to a root tracer.
+    1. bpftrace refuses any uid but 0, whatever the capabilities, and any program under lockdown's confidentiality
+       mode (its own checks, before the kernel);
+    2. with -p it opens /proc/PID/ns/mnt: ptrace's read check (EACCES);
+    3. a container's seccomp profile (podman's default refuses bpf() without CAP_SYS_ADMIN: EPERM);
+    4. its maps need CAP_BPF (EPERM);
+    5. its output buffer is a CPU-wide perf event: perf_event_paranoid's rules (decide_perf), Debian's level 3
+       wanting CAP_SYS_ADMIN (EACCES);
+    6. the probe: a kprobe needs a kernel with kprobes; the probe PMUs take CAP_SYS_ADMIN only, without it bpftrace
+       adds the probe through tracefs, which must be mounted read-write (ENOENT).
+
+    host: {"seccomp_blocks_bpf", "lockdown", "tracefs_writable", "kprobes" (system_wide), "perf_event_paranoid",
+    "paranoid_3_denies_all"}; None where unknown.
     """
     if not system_wide and target is None:
         return _result("target_not_found", "No such process is visible from here.",
@@ -352,6 +363,18 @@ def decide_bpftrace(tracer, target, host, system_wide=False):
                        "anything, so a copy with CAP_BPF and CAP_PERFMON is refused too." % (tracer.user, tracer.uid),
                        "Run it as root through sudo (the debug_access role's sudo profile with bpftrace in "
                        "debug_access_tools). " + BPFTRACE_COST)
+    if host.get("lockdown") == "confidentiality":
+        return _result("lockdown_confidentiality",
+                       "Kernel lockdown is in confidentiality mode, which refuses BPF's reads of kernel memory; "
+                       "bpftrace then refuses to run any program at all, root's included.",
+                       "None at runtime: lockdown can only be raised until the next boot. Boot without "
+                       "lockdown=confidentiality (or with Secure Boot's lockdown at integrity, where bpftrace runs).")
+    if not system_wide:
+        verdict = _credential_check(tracer, target, host, tracer.has_cap_sys_ptrace)
+        if verdict is not None:
+            return dict(verdict, errno="EACCES", explanation=verdict["explanation"] + (
+                " bpftrace -p opens /proc/%s/ns/mnt before anything else, and the kernel checks ptrace's read access "
+                "for that." % target["pid"]))
     seccomp = host.get("seccomp_blocks_bpf", False)
     if seccomp:
         return _result("bpf_blocked_by_seccomp",
@@ -361,43 +384,58 @@ def decide_bpftrace(tracer, target, host, system_wide=False):
                        "Start the container with --security-opt seccomp=unconfined (or a profile that allows bpf and "
                        "perf_event_open) and --cap-add BPF --cap-add PERFMON, or run bpftrace on the host. "
                        + BPFTRACE_COST)
-    missing = [name for name, bits in (("CAP_BPF", BPF_BITS), ("CAP_PERFMON", PERFMON_BITS))
-               if not tracer.caps_effective & bits]
-    if missing:
-        # measured: without CAP_BPF its first map is refused (EPERM); with CAP_BPF alone, the perf_event_open of its
-        # output buffer (EACCES)
+    if not tracer.caps_effective & BPF_BITS:
         return _result("bpf_needs_capabilities",
-                       "root here lacks %s (and CAP_SYS_ADMIN): the kernel refuses %s." % (
-                           " and ".join(missing), "bpftrace's maps (EPERM)" if "CAP_BPF" in missing
-                           else "the perf events bpftrace reads its output through (EACCES)"),
+                       "root here lacks CAP_BPF (and CAP_SYS_ADMIN): the kernel refuses bpftrace's maps (EPERM).",
                        "Give the container (or the session) CAP_BPF and CAP_PERFMON: --cap-add BPF --cap-add PERFMON. "
-                       + BPFTRACE_COST, errno="EPERM" if "CAP_BPF" in missing else "EACCES")
-    certain = seccomp is not None
-    caveat = "" if certain else (" Unless this container's seccomp profile refuses bpf() (EPERM), as podman's "
-                                 "default does without CAP_SYS_ADMIN: this engine's default was not measured.")
+                       + BPFTRACE_COST)
+    buffer = decide_perf(tracer, None, host, system_wide=True)
+    if buffer["allowed"] is False:
+        return dict(buffer, explanation=buffer["explanation"] + (
+            " bpftrace reads its output through a perf event on every CPU, so it needs what perf -a needs."),
+            remediation=(
+                "Lower kernel.perf_event_paranoid to 2 for the debugging window (debugready.ptrace.kernel_setting), "
+                "where CAP_PERFMON suffices, or run bpftrace with CAP_SYS_ADMIN. " if buffer["reason"] ==
+                "perf_paranoid_3_no_unprivileged" else
+                "Give root CAP_PERFMON (a container: --cap-add PERFMON). ") + BPFTRACE_COST)
+    certain = seccomp is not None and buffer["certain"]
+    caveats = [] if seccomp is not None else [
+        "Unless this container's seccomp profile refuses bpf() (EPERM), as podman's default does without "
+        "CAP_SYS_ADMIN: this engine's default was not measured."]
+    if not buffer["certain"]:
+        caveats.append("Unless its output buffer, a perf event on every CPU, is refused: %s" % buffer["explanation"])
     if system_wide:
         kprobes = host.get("kprobes")
         if kprobes is False:
             return _result("kprobes_unavailable", "This kernel has no kprobes (CONFIG_KPROBES is not set).",
-                           "Use tracepoints (tracepoint:...) or uprobes, which need no kprobes.", certain=certain)
-        if host.get("lockdown") == "confidentiality":
-            return _result("lockdown_blocks_kprobes",
-                           "Kernel lockdown is in confidentiality mode, which refuses kprobes and reading kernel "
-                           "memory from BPF, root included.",
-                           "Use tracepoints or uprobes; lockdown cannot be lowered without a reboot (its mode is set "
-                           "by the boot command line or Secure Boot).", allowed=None, certain=False)
+                           "Use tracepoints (tracepoint:...) or uprobes, which need no kprobes.",
+                           allowed=False if certain else None, certain=certain)
         if kprobes is None:
             certain = False
-            caveat += " Unless this kernel has no kprobes: its config cannot be read."
-        verdict = _result("allowed", "root may attach kprobes with bpftrace here.%s" % caveat, None, allowed=True,
-                          certain=certain)
+            caveats.append("Unless this kernel has no kprobes: its config cannot be read.")
+    what = "kprobe" if system_wide else "uprobe"
+    if not tracer.caps_effective & SYS_ADMIN_BIT:
+        tracefs = host.get("tracefs_writable")
+        if tracefs is False:
+            # measured for uprobes on 6.18 and in podman, and for kprobes in podman
+            return _result("probe_events_need_tracefs",
+                           "Without CAP_SYS_ADMIN the kernel refuses bpftrace the %s perf event (EACCES), and its "
+                           "fallback, tracefs's %s_events, is not mounted read-write here." % (what, what),
+                           "Run bpftrace with CAP_SYS_ADMIN (root on the host; a container needs --cap-add SYS_ADMIN, "
+                           "close to root on the host), or mount tracefs read-write at /sys/kernel/tracing. "
+                           + BPFTRACE_COST, allowed=False if certain else None, certain=certain)
+        if tracefs is None:
+            certain = False
+            caveats.append("Unless tracefs cannot take the probe event: without CAP_SYS_ADMIN bpftrace needs it, and "
+                           "where it is mounted is not known.")
+    if system_wide:
+        explanation = "root may attach kprobes with bpftrace here."
     else:
-        verdict = _result("allowed", "root may attach uprobes to %s[%s] with bpftrace: probes attach to the "
-                          "program's file, no per-process check applies to root.%s" % (
-                              target.get("comm"), target["pid"], caveat), None, allowed=True, certain=certain)
-    if not certain:
-        verdict["allowed"] = None
-    return verdict
+        explanation = "root may attach uprobes to %s[%s] with bpftrace%s." % (
+            target.get("comm"), target["pid"],
+            " (with CAP_SYS_PTRACE)" if tracer.has_cap_sys_ptrace else " (same ids, dumpable)")
+    return _result("allowed", " ".join([explanation] + caveats), None, allowed=True if certain else None,
+                   certain=certain)
 
 
 def _confined(label):

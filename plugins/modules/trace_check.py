@@ -28,12 +28,15 @@ description:
     C(perf_paranoid_cpu_wide), and the credential codes above. Its probe runs C(perf stat) on a software event
     for O(probe_timeout) seconds.
   - For O(tool=bpftrace) it answers for a uprobe in each process (C(bpftrace -p PID)), or a kprobe
-    (O(system_wide=true)). bpftrace runs for uid 0 only (its own check, before the kernel; a capability copy is
-    refused too); the kernel then needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); in a container, its seccomp
-    profile decides first; a kprobe needs a kernel with kprobes, and lockdown's confidentiality mode refuses it.
-    Reason codes C(bpftrace_requires_root), C(bpf_blocked_by_seccomp), C(bpf_needs_capabilities),
-    C(kprobes_unavailable), C(lockdown_blocks_kprobes). Its probe attaches C(uprobe:libc:getpid) in the process
-    (or C(kprobe:vfs_read)) for O(probe_timeout) seconds.
+    (O(system_wide=true)), in the order measured. bpftrace itself runs for uid 0 only (a capability copy is
+    refused too) and not at all under lockdown's confidentiality mode. C(-p) opens the process's mount namespace,
+    which needs ptrace's read access. In a container, its seccomp profile. CAP_BPF for its maps. Its output buffer,
+    a perf event on every CPU, under C(kernel.perf_event_paranoid)'s rules (Debian's level 3 wants CAP_SYS_ADMIN).
+    A kernel with kprobes for a kprobe. Without CAP_SYS_ADMIN the kernel refuses the probe event and bpftrace falls
+    back to tracefs, which must be mounted read-write. Reason codes C(bpftrace_requires_root),
+    C(lockdown_confidentiality), C(bpf_blocked_by_seccomp), C(bpf_needs_capabilities), C(kprobes_unavailable),
+    C(probe_events_need_tracefs), and the credential and perf codes above. Its probe attaches
+    C(uprobe:libc:getpid) in the process (or C(kprobe:vfs_read)) for O(probe_timeout) seconds.
   - C(gdb) and C(ltrace) attach with ptrace as strace does, so their verdict is strace's (probe with strace).
   - It knows Apache httpd, whose master and workers are reported separately, with the workers' user, their dumpable state
     and whether C(CoreDumpDirectory) is configured.
@@ -241,8 +244,8 @@ targets:
                 yama_scope2_requires_cap_sys_ptrace, yama_scope1_not_descendant, selinux_deny_ptrace,
                 apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, perf_events_unavailable,
                 perf_blocked_by_seccomp, perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide,
-                bpftrace_requires_root, bpf_blocked_by_seccomp, bpf_needs_capabilities, kprobes_unavailable,
-                lockdown_blocks_kprobes, allowed]
+                bpftrace_requires_root, lockdown_confidentiality, bpf_blocked_by_seccomp, bpf_needs_capabilities,
+                kprobes_unavailable, probe_events_need_tracefs, allowed]
     errno:
       description: The error the attach fails with (EPERM, EACCES, ESRCH), null when allowed or refused by sudo.
       type: str
@@ -309,9 +312,10 @@ host:
       M(debugready.ptrace.ptrace_facts)) are set for O(tool=perf), null otherwise, and C(seccomp_blocks_perf),
       whether this container's seccomp profile refuses perf_event_open (podman's default does without
       CAP_SYS_ADMIN; null for another engine's filter, which was not measured).
-    - For O(tool=bpftrace), C(seccomp_blocks_bpf), the same for bpf(); with O(system_wide=true) also C(kprobes),
-      whether the kernel has kprobes (null when its config cannot be read), and C(lockdown), the lockdown mode
-      (null when securityfs does not show it). Null otherwise.
+    - For O(tool=bpftrace), C(perf_event_paranoid) and C(paranoid_3_denies_all) too (its output buffer),
+      C(seccomp_blocks_bpf), the same as C(seccomp_blocks_perf) for bpf(), C(lockdown), the lockdown mode (null when
+      securityfs does not show it), and with O(system_wide=true) C(kprobes), whether the kernel has kprobes (null
+      when its config cannot be read). Null otherwise.
   returned: always
   type: dict
   sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true, perf_event_paranoid: null,

@@ -131,6 +131,12 @@ MEMLOCK = ('ERROR: Unknown error -1: couldn\'t set RLIMIT_MEMLOCK for bpftrace. 
      False, "EACCES"),
     (1, MEMLOCK + "stdin:1:1-16: WARNING: vfs_read is not traceable\nERROR: Could not resolve symbol\n", False, None),
     (1, "sudo: a password is required\n", False, "sudo_password_required"),
+    # no CAP_SYS_ADMIN for the uprobe PMU, and no tracefs to fall back to (podman, measured)
+    (255, MEMLOCK + "Attaching 2 probes...\ncreate_probe_event: open(/sys/kernel/tracing/uprobe_events): No such "
+     "file or directory\nERROR: Error attaching probe: uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:getpid\n", False,
+     "ENOENT"),
+    # the host without tracefs: attached through the PMU; only the detach complains, after the run
+    (0, "Attaching 2 probes...\n\n\nERROR: failed to detach probe: uprobe:/usr/lib/libc.so.6:getpid\n", True, None),
 ])
 def test_interpret_bpftrace(rc, err, attached, errno_name):
     observed = _attach.interpret_bpftrace(rc, "", err)

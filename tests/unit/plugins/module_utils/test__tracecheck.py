@@ -88,3 +88,32 @@ def test_another_users_httpd_is_not_a_target(tree, monkeypatch):
     host(tree, monkeypatch, "rocky9")
     with pytest.raises(_accounts.AccountError, match="www-data"):
         _tracecheck.resolve_targets(process="httpd", process_user="www-data", root=str(tree))
+
+
+@pytest.mark.parametrize("tool, kind", [
+    ("strace", "ptrace"), ("gdb", "ptrace"), ("ltrace", "ptrace"), (None, "ptrace"), ("/usr/bin/strace", "ptrace"),
+    ("perf", "perf"), ("/usr/local/bin/perf-debug", "perf"), ("perf_6.1", "perf"), ("perfect", "ptrace"),
+    ("bpftrace", "bpftrace"), ("/usr/local/bin/bpftrace-debug", "bpftrace"), ("bpftraced", "ptrace"),
+])
+def test_tool_kind_by_name(tool, kind):
+    assert _tracecheck.tool_kind(tool) == kind
+
+
+def test_bpf_host_reads_kprobes_only_for_a_kprobe(tree):
+    tree.write("/proc/sys/kernel/osrelease", "6.1.0-57-cloud-amd64\n")
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "3\n")
+    tree.write("/boot/config-6.1.0-57-cloud-amd64", "CONFIG_KPROBES=y\nCONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
+    tree.write("/sys/kernel/security/lockdown", "none [integrity] confidentiality\n")
+    tree.write("/proc/self/mountinfo", "40 22 0:12 / /sys/kernel/tracing rw,nosuid - tracefs tracefs rw\n")
+    me = {"seccomp_mode": 0, "capabilities": {"bounding": (1 << 41) - 1}}
+    snapshot = {"container": {"detected": False}}
+    found = {"seccomp_blocks_bpf": False, "tracefs_writable": True, "lockdown": "integrity",
+             "perf_event_paranoid": 3, "paranoid_3_denies_all": True}
+    assert _tracecheck.bpf_host(snapshot, me, str(tree)) == found
+    assert _tracecheck.bpf_host(snapshot, me, str(tree), system_wide=True) == dict(found, kprobes=True)
+    tree.write("/boot/config-6.1.0-57-cloud-amd64", "# CONFIG_KPROBES is not set\n")
+    tree.write("/proc/self/mountinfo", "")
+    podman = {"container": {"detected": True, "engine": "podman"}}
+    found = _tracecheck.bpf_host(podman, dict(me, seccomp_mode=2, capabilities={"bounding": 0xa80425fb}), str(tree),
+                                 system_wide=True)
+    assert (found["seccomp_blocks_bpf"], found["kprobes"], found["tracefs_writable"]) == (True, False, False)
