@@ -253,15 +253,11 @@ def decide_perf(tracer, target, host, system_wide=False):
                        "kernel.perf_event_paranoid cannot be read: this kernel has no perf events, or /proc/sys "
                        "is hidden here.", "Check the kernel's CONFIG_PERF_EVENTS and /proc/sys.", allowed=None,
                        certain=False)
-    if not system_wide and target is None:
-        return _result("target_not_found", "No such process is visible from here.",
-                       "Check the PID; a process in another PID namespace is invisible.")
-    if tracer.exec_fails:
-        return _result("filecap_exec_fails_bounding_set",
-                       "The kernel refuses to execute %s: its file capabilities have the effective flag and "
-                       "include a capability outside the bounding set." % tracer.tool,
-                       "Start the container with --cap-add PERFMON, or drop the capabilities it cannot have.",
-                       errno="EPERM")
+    verdict = _not_found_or_not_executable(
+        tracer, target, system_wide, "Start the container with --cap-add PERFMON, or drop the capabilities it cannot "
+        "have.")
+    if verdict is not None:
+        return verdict
     seccomp = host.get("seccomp_blocks_perf", False)
     if seccomp:
         # the filter answers at syscall entry, before any of the kernel's checks
@@ -327,6 +323,19 @@ def decide_perf(tracer, target, host, system_wide=False):
     return verdict
 
 
+def _not_found_or_not_executable(tracer, target, system_wide, exec_fix):
+    """perf's and bpftrace's first two refusals: no such process, or a capability copy the kernel will not execute
+    (`exec_fix`: the remedy for the tool at hand); None when neither applies."""
+    if not system_wide and target is None:
+        return _result("target_not_found", "No such process is visible from here.",
+                       "Check the PID; a process in another PID namespace is invisible.")
+    if tracer.exec_fails:
+        return _result("filecap_exec_fails_bounding_set",
+                       "The kernel refuses to execute %s: its file capabilities have the effective flag and "
+                       "include a capability outside the bounding set." % tracer.tool, exec_fix, errno="EPERM")
+    return None
+
+
 BPFTRACE_COST = ("bpftrace runs as root only (sudo bpftrace): whoever may run it may read and change what every "
                  "process and the kernel hold. Keep such a grant group-scoped, logged and time-boxed.")
 
@@ -349,14 +358,10 @@ def decide_bpftrace(tracer, target, host, system_wide=False):
     host: {"seccomp_blocks_bpf", "lockdown", "tracefs_writable", "kprobes" (system_wide), "perf_event_paranoid",
     "paranoid_3_denies_all"}; None where unknown.
     """
-    if not system_wide and target is None:
-        return _result("target_not_found", "No such process is visible from here.",
-                       "Check the PID; a process in another PID namespace is invisible.")
-    if tracer.exec_fails:
-        return _result("filecap_exec_fails_bounding_set",
-                       "The kernel refuses to execute %s: its file capabilities have the effective flag and "
-                       "include a capability outside the bounding set." % tracer.tool,
-                       "Drop the capabilities it cannot have, or run it through sudo.", errno="EPERM")
+    verdict = _not_found_or_not_executable(
+        tracer, target, system_wide, "Drop the capabilities it cannot have, or run it through sudo.")
+    if verdict is not None:
+        return verdict
     if tracer.uid != 0:
         return _result("bpftrace_requires_root",
                        "bpftrace refuses to run for %s (uid %s): it checks for uid 0 itself before asking the kernel "
