@@ -81,19 +81,20 @@ def read_kernel_config(root="/", release=None):
     return None
 
 
-def paranoid_3_denies_all(root="/", release=None):
+def paranoid_3_denies_all(root="/", release=None, config=None):
     """Whether perf_event_paranoid 3 refuses every unprivileged perf_event_open on this kernel.
 
     True on a kernel carrying Debian's and Ubuntu's patch, False on a mainline one (3 acts as 2), None when the
-    kernel's config cannot be read.
+    kernel's config cannot be read. `config`: its text when the caller has read it already.
     """
-    text = read_kernel_config(root, release)
+    text = config if config is not None else read_kernel_config(root, release)
     return None if text is None else kernel_config_names(text, PARANOID_3_OPTION)
 
 
-def kprobes_available(root="/", release=None):
-    """Whether this kernel has kprobes (CONFIG_KPROBES=y): None when its config cannot be read."""
-    text = read_kernel_config(root, release)
+def kprobes_available(root="/", release=None, config=None):
+    """Whether this kernel has kprobes (CONFIG_KPROBES=y): None when its config cannot be read. `config`: as for
+    paranoid_3_denies_all."""
+    text = config if config is not None else read_kernel_config(root, release)
     return None if text is None else ("\n%s=y\n" % KPROBES_OPTION) in "\n" + text + "\n"
 
 

@@ -363,10 +363,10 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     }
 
 
-def perf_host(snapshot, self_proc, root="/"):
+def perf_host(snapshot, self_proc, root="/", config=None):
     """perf_event_paranoid, whether its level 3 refuses everything, and whether a container's seccomp profile
     refuses perf_event_open: from the snapshot's sections when it has them, else read now (trace_check alone
-    does not gather them)."""
+    does not gather them). `config`: the kernel's config text when the caller has read it already."""
     perf = snapshot.get("perf")
     if perf:
         return {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
@@ -374,7 +374,7 @@ def perf_host(snapshot, self_proc, root="/"):
                 "seccomp_blocks_perf": perf["seccomp_blocks_perf"]}
     container = snapshot.get("container") or _container.detect(root)
     return {"perf_event_paranoid": _perf.runtime_value("kernel.perf_event_paranoid", root),
-            "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root),
+            "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root, config=config),
             "seccomp_blocks_perf": _perf.seccomp_blocks_perf(
                 container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)}
 
@@ -384,12 +384,14 @@ def bpf_host(snapshot, self_proc, root="/", system_wide=False):
     (its output buffer), whether tracefs can take probe events, and for a kprobe the kernel's kprobes."""
     perf = snapshot.get("perf") or {}
     tracefs = perf.get("tracefs") or _perf.tracing_mounts(root)["tracefs"]
-    found = perf_host(snapshot, self_proc, root)  # its output buffer is a CPU-wide perf event
+    # a kprobe needs the kernel's config (about 260 KB): read once for kprobes and, without the perf section, level 3
+    config = _perf.read_kernel_config(root) if system_wide else None
+    found = perf_host(snapshot, self_proc, root, config)  # its output buffer is a CPU-wide perf event
     found.update({"seccomp_blocks_bpf": found.pop("seccomp_blocks_perf"),  # the same filter rule, measured
                   "tracefs_writable": _perf.probe_events_writable(tracefs),
                   "lockdown": (perf.get("lockdown") or _perf.lockdown(root))["mode"]})
     if system_wide:
-        found["kprobes"] = _perf.kprobes_available(root)
+        found["kprobes"] = _perf.kprobes_available(root, config=config)
     return found
 
 

@@ -594,7 +594,7 @@ def check_writer_options(policy):
         value = policy.get(key)
         if value is None:
             continue
-        listed = key in ("sudoers", "kernel_settings")
+        listed = POLICY_OPTIONS[key]["type"] == "list"
         entries = value if listed else [value]
         validated = []
         for index, entry in enumerate(entries):

@@ -193,3 +193,16 @@ def test_perf_profile_probes_perf_through_the_copy():
     assert request == {"user": "alice", "process": "apache2", "process_user": "www-data", "tool": "perf",
                        "via": "filecap", "runas": "root", "filecap_path": "/usr/local/bin/perf-debug"}
     assert render("{{ __debug_access_trace_request.tool }}", debug_access_profile="filecap") == "strace"
+
+
+@pytest.mark.parametrize("profile, installed_before, removed", [
+    ("perf", [], ["linux-perf"]),
+    ("perf", ["perf"], []),
+    ("sudo", ["strace"], ["gdb"]),
+])
+def test_revert_removes_the_packages_of_the_programs_the_role_installed(profile, installed_before, removed):
+    with open(os.path.join(ROLE, "tasks", "absent.yml")) as handle:
+        task = next(t for t in yaml.safe_load(handle) if "ansible.builtin.package" in t)
+    variables = dict(trusted(task["vars"]), debug_access_profile=profile,
+                     __debug_access_before={"tools_installed": installed_before})
+    assert render(task["ansible.builtin.package"]["name"], **variables) == removed

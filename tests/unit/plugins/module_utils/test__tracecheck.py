@@ -117,3 +117,17 @@ def test_bpf_host_reads_kprobes_only_for_a_kprobe(tree):
     found = _tracecheck.bpf_host(podman, dict(me, seccomp_mode=2, capabilities={"bounding": 0xa80425fb}), str(tree),
                                  system_wide=True)
     assert (found["seccomp_blocks_bpf"], found["kprobes"], found["tracefs_writable"]) == (True, False, False)
+
+
+def test_bpf_host_reads_the_kernel_config_once(tree, monkeypatch):
+    """A kprobe request without the perf section needs the config twice (level 3, kprobes): one read serves both."""
+    tree.write("/proc/sys/kernel/osrelease", "6.1.0-57-cloud-amd64\n")
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "3\n")
+    tree.write("/boot/config-6.1.0-57-cloud-amd64", "CONFIG_KPROBES=y\nCONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
+    reads = []
+    real = _tracecheck._perf.read_kernel_config
+    monkeypatch.setattr(_tracecheck._perf, "read_kernel_config",
+                        lambda *args, **kwargs: reads.append(args) or real(*args, **kwargs))
+    me = {"seccomp_mode": 0, "capabilities": {"bounding": (1 << 41) - 1}}
+    found = _tracecheck.bpf_host({"container": {"detected": False}}, me, str(tree), system_wide=True)
+    assert (found["kprobes"], found["paranoid_3_denies_all"], len(reads)) == (True, True, 1)
