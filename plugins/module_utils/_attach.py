@@ -130,23 +130,40 @@ def bpftrace_args(pid, seconds):
     return (["-p", str(pid)] if pid is not None else []) + ["-e", program]
 
 
+# BCC's probe: funccount counting calls of a libc function in the target (-p PID c:FUNC: a uprobe) or, system-wide,
+# of a kernel function (a kprobe), for whole seconds (-d). It exits 0 whatever happened: its text tells.
+BCC_UPROBE = "c:getpid"
+BCC_KPROBE = "vfs_read"
+
+
+def bcc_args(pid, seconds):
+    """funccount attaching a uprobe in `pid` (None: a kprobe) and exiting after `seconds`, rounded up."""
+    duration = str(max(1, int(-(-seconds // 1))))
+    return ["-d", duration] + (["-p", str(pid), BCC_UPROBE] if pid is not None else [BCC_KPROBE])
+
+
 def tool_args(kind, pid, seconds):
-    """The arguments of the probe command for a tool of this kind ("perf", "bpftrace", or any other: strace's),
+    """The arguments of the probe command for a tool of this kind ("perf", "bpftrace", "bcc", or any other: strace's),
     which sudo is asked about too."""
     if kind == "perf":
         return perf_args(pid, seconds)
     if kind == "bpftrace":
         return bpftrace_args(pid, seconds)
+    if kind == "bcc":
+        return bcc_args(pid, seconds)
     return strace_args(pid)
 
 
 def probe_argv(kind, command, pid, seconds):
-    """The probe for a tool of this kind: strace interrupted after `seconds`; perf and bpftrace, which stop by
+    """The probe for a tool of this kind: strace interrupted after `seconds`; perf, bpftrace and BCC, which stop by
     themselves, with a deadline in case they hang (bpftrace compiles its program first: seconds under TCG)."""
     if kind == "perf":
         return _session_with_deadline(seconds + 10, list(command) + perf_args(pid, seconds))
     if kind == "bpftrace":
         return _session_with_deadline(seconds + 60, list(command) + bpftrace_args(pid, seconds))
+    if kind == "bcc":
+        # clang compiles BCC's program first: several seconds, more under TCG
+        return _session_with_deadline(seconds + 90, list(command) + bcc_args(pid, seconds))
     return strace_probe_argv(command, pid, seconds)
 
 
@@ -155,7 +172,37 @@ def interpret(kind, rc, out, err, pid):
         return interpret_perf(rc, out, err)
     if kind == "bpftrace":
         return interpret_bpftrace(rc, out, err)
+    if kind == "bcc":
+        return interpret_bcc(rc, out, err)
     return interpret_strace(rc, out, err, pid)
+
+
+# BCC's messages and the errno each stands for, first match wins (measured with BCC 0.26 on Debian's 6.1).
+_BCC_ERRORS = (
+    ("Unable to find kernel headers", None),  # its own refusal: nothing to compile against
+    # the library opened through /proc/PID/root: ptrace's read check refused it, and BCC names no errno
+    ("could not determine address of symbol", "EACCES"),
+    ("Invalid argument", "EINVAL"),  # a tracefs probe event whose name is too long
+    ("Operation not permitted", "EPERM"),
+    ("Permission denied", "EACCES"),
+    ("No such file or directory", "ENOENT"),
+    ("No such process", "ESRCH"),
+)
+
+
+def interpret_bcc(rc, out, err):
+    """{"attached", "errno", "stderr"} from a BCC funccount probe: attached when it said it was tracing and then
+    detached (it exits 0 after a refusal too). An error at exit under lockdown (removing a tracefs event it never
+    added) comes after the attach: still attached."""
+    text = (err or "") + (out or "")
+    attached = "Tracing " in text and "Detaching..." in text
+    errno_name = None
+    if not attached:
+        if _asks_for_password(text):
+            errno_name = "sudo_password_required"
+        else:
+            errno_name = next((name for marker, name in _BCC_ERRORS if marker in text), None)
+    return {"attached": attached, "errno": errno_name, "stderr": text.strip()}
 
 
 def interpret_bpftrace(rc, out, err):

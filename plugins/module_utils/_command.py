@@ -28,12 +28,14 @@ class CommandError(Exception):
 
 
 def runner(run_command):
-    """`run(argv)` over AnsibleModule.run_command: C locale, no shell, and a start failure raised as
-    CommandError instead of run_command's own fail_json (which must not happen in a worker thread)."""
+    """`run(argv)` over AnsibleModule.run_command: C locale, no shell, from / (a probe run as the tracing user
+    must not inherit the module's working directory, often root's home: BCC's compiler then fails to read its
+    headers, measured), and a start failure raised as CommandError instead of run_command's own fail_json (which
+    must not happen in a worker thread)."""
 
     def run(argv):
         try:
-            return run_command(list(argv), environ_update=ENV, handle_exceptions=False)
+            return run_command(list(argv), environ_update=ENV, handle_exceptions=False, cwd="/")
         except OSError as exc:
             raise CommandError(argv, exc) from exc
 

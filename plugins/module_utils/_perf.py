@@ -148,6 +148,7 @@ def parse_mountinfo(text):
 # Where BCC (bpftrace's probe library) writes uprobe_events and kprobe_events when the kernel refuses it the probe
 # PMUs (without CAP_SYS_ADMIN, measured on 6.18).
 PROBE_EVENTS_DIRS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
+DEBUGFS_PATH = "/sys/kernel/debug"
 
 
 def probe_events_writable(tracefs):
@@ -184,6 +185,45 @@ def tracing_mounts(root="/"):
                 pass
         facts[fstype] = info
     return facts
+
+
+# Where BCC (0.26's clang loader) finds the running kernel's headers, which it compiles every program against:
+# /lib/modules/RELEASE/source when both source and build are directories there, else build; they count when
+# include/linux/kconfig.h is a regular file in it. Else the kernel's own copy (CONFIG_IKHEADERS), which BCC
+# unpacks from /sys/kernel/kheaders.tar.xz, loading the kheaders module first when it is one (root only).
+MODULES_DIR = "/lib/modules"
+KHEADERS_FILE = "/sys/kernel/kheaders.tar.xz"
+HEADERS_MARKER = "include/linux/kconfig.h"
+
+
+def bcc_kernel_headers(root="/", release=None):
+    """{"found", "path", "via"}: whether BCC finds the running kernel's headers. `via` is "source" or "build"
+    (/lib/modules/RELEASE/...), "kheaders" (the kernel's own copy) or "kheaders_module" (a module only root can
+    load: found is then null, it depends on who runs the tool); found is False with neither, null when the
+    kernel's release cannot be read. BCC_KERNEL_SOURCE in the tool's environment overrides all this."""
+    if release is None:
+        try:
+            release = _sysctl.read_runtime("kernel.osrelease", root)
+        except OSError:
+            release = None
+    if not release or "/" in release:
+        return {"found": None, "path": None, "via": None}
+    kdir = "%s/%s" % (MODULES_DIR, release)
+    subdir = "source" if all(os.path.isdir(_paths.host_path(root, "%s/%s" % (kdir, d))) for d in ("build", "source")) \
+        else "build"
+    path = "%s/%s" % (kdir, subdir)
+    if os.path.isfile(_paths.host_path(root, "%s/%s" % (path, HEADERS_MARKER))):
+        return {"found": True, "path": path, "via": subdir}
+    if os.path.isfile(_paths.host_path(root, KHEADERS_FILE)):
+        return {"found": True, "path": KHEADERS_FILE, "via": "kheaders"}
+    module_dir = _paths.host_path(root, "%s/kernel/kernel" % kdir)
+    try:
+        modules = [n for n in os.listdir(module_dir) if n.startswith("kheaders.ko")]
+    except OSError:
+        modules = []
+    if modules:
+        return {"found": None, "path": "%s/kernel/kernel/%s" % (kdir, modules[0]), "via": "kheaders_module"}
+    return {"found": False, "path": None, "via": None}
 
 
 def bcc_tools(root="/"):

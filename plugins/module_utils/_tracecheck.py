@@ -49,25 +49,43 @@ class NoTargets(TraceCheckError):
 
 
 # perf (and a versioned or renamed copy: perf_6.1, perf-debug) asks perf_event_open; bpftrace asks bpf() and
-# perf_event_open as root; every other tool (strace, gdb, ltrace) asks ptrace.
+# perf_event_open as root; BCC's tools (Debian's execsnoop-bpfcc, or upstream's /usr/share/bcc/tools/execsnoop)
+# compile against the kernel's headers, then ask bpf() and perf_event_open; every other tool (strace, gdb, ltrace)
+# asks ptrace.
 PERF_NAME = re.compile(r"^perf(?:[-_.].*)?$")
 BPFTRACE_NAME = re.compile(r"^bpftrace(?:[-_.].*)?$")
-PROBED_KINDS = ("perf", "bpftrace")
+BCC_TOOLS_DIR = "/usr/share/bcc/tools/"
+PROBED_KINDS = ("perf", "bpftrace", "bcc")
+# BCC's probe is funccount: its tools share libbcc's steps, and funccount takes a PID, a uprobe or kprobe pattern
+# and a duration.
+BCC_PROBE_TOOL = "funccount"
 
 
 def tool_kind(tool):
-    """"perf", "bpftrace" or "ptrace": which checks decide for this tool (by its name, or an absolute path's)."""
-    name = os.path.basename(tool or "strace")
+    """"perf", "bpftrace", "bcc" or "ptrace": which checks decide for this tool (by its name, or an absolute
+    path's)."""
+    tool = tool or "strace"
+    name = os.path.basename(tool)
     if PERF_NAME.match(name):
         return "perf"
-    return "bpftrace" if BPFTRACE_NAME.match(name) else "ptrace"
+    if BPFTRACE_NAME.match(name):
+        return "bpftrace"
+    if name.endswith(_perf.BCC_SUFFIX) and len(name) > len(_perf.BCC_SUFFIX) or tool.startswith(BCC_TOOLS_DIR):
+        return "bcc"
+    return "ptrace"
+
+
+def is_bcc_probe_tool(tool):
+    """Whether `tool` is BCC's funccount (funccount-bpfcc, or upstream's tools dir), the one BCC tool probed."""
+    name = os.path.basename(tool or "")
+    return name == BCC_PROBE_TOOL + _perf.BCC_SUFFIX or tool == BCC_TOOLS_DIR + BCC_PROBE_TOOL
 
 
 def validate(params):
     """Checks of a request that need no host; raises TraceCheckError."""
     if params.get("system_wide"):
         if tool_kind(params.get("tool")) not in PROBED_KINDS:
-            raise TraceCheckError("system_wide applies only to perf (every CPU) and bpftrace (a kprobe)")
+            raise TraceCheckError("system_wide applies only to perf (every CPU), bpftrace and BCC (a kprobe)")
         if params.get("pid") is not None or params.get("process") is not None:
             raise TraceCheckError("system_wide takes no pid or process: it watches the whole system")
     elif params.get("pid") is not None and params.get("process") is not None:
@@ -263,8 +281,12 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     kind = tool_kind(params.get("tool"))
     system_wide = bool(params.get("system_wide"))
     if params.get("probe") and kind == "ptrace" and os.path.basename(params.get("tool") or "strace") != "strace":
-        raise TraceCheckError("probe: true runs strace, perf or bpftrace; %s asks the kernel the same ptrace question "
-                              "as strace, so probe with tool: strace" % params["tool"])
+        raise TraceCheckError("probe: true runs strace, perf, bpftrace or BCC's funccount; %s asks the kernel the "
+                              "same ptrace question as strace, so probe with tool: strace" % params["tool"])
+    if params.get("probe") and kind == "bcc" and not is_bcc_probe_tool(params["tool"]):
+        raise TraceCheckError("probe: true runs BCC's funccount; %s takes the same steps through libbcc (headers, "
+                              "maps, program, attach), so probe with tool: funccount-bpfcc (or %s%s)" % (
+                                  params["tool"], BCC_TOOLS_DIR, BCC_PROBE_TOOL))
     tool_path = resolve_tool(params.get("tool") or "strace", via, params.get("filecap_path"), root)
     sudo_path = None
     if via == "sudo":
@@ -297,6 +319,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         host.update(perf_host(snapshot, self_proc, root))
     elif kind == "bpftrace":
         host.update(bpf_host(snapshot, self_proc, root, system_wide))
+    elif kind == "bcc":
+        host.update(bcc_host(snapshot, self_proc, root, system_wide))
     seconds = params.get("probe_timeout", 2)
     # the probe command's arguments per target, which sudo is asked about too
     tool_args = dict((pid, _attach.tool_args(kind, pid, seconds)) for pid, dummy in pairs)
@@ -328,6 +352,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                 verdict = _verdict.decide_perf(tracer, target, host, system_wide)
             elif verdict is None and kind == "bpftrace":
                 verdict = _verdict.decide_bpftrace(tracer, target, host, system_wide)
+            elif verdict is None and kind == "bcc":
+                verdict = _verdict.decide_bcc(tracer, target, host, system_wide)
             elif verdict is None:
                 verdict = _verdict.decide(tracer, target, host)
             entry = {"pid": pid, "system_wide": system_wide, "comm": target["comm"] if target else None,
@@ -353,6 +379,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                  "seccomp_blocks_perf": host.get("seccomp_blocks_perf"),
                  "seccomp_blocks_bpf": host.get("seccomp_blocks_bpf"),
                  "kprobes": host.get("kprobes"), "lockdown": host.get("lockdown"),
+                 "kernel_headers": host.get("kernel_headers"), "debugfs_mounted": host.get("debugfs_mounted"),
                  "selinux": host["selinux"], "apparmor": host["apparmor"],
                  "sys_ptrace_in_bounding_set": bool((self_proc["capabilities"]["bounding"] or 0)
                                                     >> _caps.CAP_SYS_PTRACE & 1)},
@@ -379,11 +406,12 @@ def perf_host(snapshot, self_proc, root="/", config=None):
                 container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)}
 
 
-def bpf_host(snapshot, self_proc, root="/", system_wide=False):
+def bpf_host(snapshot, self_proc, root="/", system_wide=False, mounts=None):
     """What decides for bpftrace besides the tracer: lockdown, a container's seccomp filter, perf_event_paranoid
-    (its output buffer), whether tracefs can take probe events, and for a kprobe the kernel's kprobes."""
+    (its output buffer), whether tracefs can take probe events, and for a kprobe the kernel's kprobes. `mounts`:
+    tracing_mounts() when the caller has read them."""
     perf = snapshot.get("perf") or {}
-    tracefs = perf.get("tracefs") or _perf.tracing_mounts(root)["tracefs"]
+    tracefs = perf.get("tracefs") or (mounts or _perf.tracing_mounts(root))["tracefs"]
     # a kprobe needs the kernel's config (about 260 KB): read once for kprobes and, without the perf section, level 3
     config = _perf.read_kernel_config(root) if system_wide else None
     found = perf_host(snapshot, self_proc, root, config)  # its output buffer is a CPU-wide perf event
@@ -392,6 +420,20 @@ def bpf_host(snapshot, self_proc, root="/", system_wide=False):
                   "lockdown": (perf.get("lockdown") or _perf.lockdown(root))["mode"]})
     if system_wide:
         found["kprobes"] = _perf.kprobes_available(root, config=config)
+    return found
+
+
+def bcc_host(snapshot, self_proc, root="/", system_wide=False):
+    """What decides for BCC besides the tracer: bpf_host()'s answers, whether debugfs is mounted (a kprobe
+    pattern's list starts there) and whether BCC finds the kernel's headers."""
+    perf = snapshot.get("perf") or {}
+    mounts = None if perf else _perf.tracing_mounts(root)
+    found = bpf_host(snapshot, self_proc, root, system_wide, mounts)
+    debugfs = perf.get("debugfs") or mounts["debugfs"]
+    # BCC reads /sys/kernel/debug/kprobes/blacklist: debugfs mounted anywhere else does not count
+    found["debugfs_mounted"] = None if debugfs["mounted"] is None else (
+        debugfs["mounted"] and debugfs["path"] == _perf.DEBUGFS_PATH)
+    found["kernel_headers"] = perf.get("bcc_kernel_headers") or _perf.bcc_kernel_headers(root)
     return found
 
 

@@ -23,6 +23,8 @@ SYS_ADMIN_BIT = 1 << _caps.CAP_NUMBERS["cap_sys_admin"]
 PERFMON_BITS = (1 << _caps.CAP_NUMBERS["cap_perfmon"]) | SYS_ADMIN_BIT
 # bpf_capable(): CAP_BPF, or CAP_SYS_ADMIN.
 BPF_BITS = (1 << _caps.CAP_NUMBERS["cap_bpf"]) | SYS_ADMIN_BIT
+# reading a root-only file without being its owner
+DAC_READ_BITS = (1 << _caps.CAP_NUMBERS["cap_dac_override"]) | (1 << _caps.CAP_NUMBERS["cap_dac_read_search"])
 
 REASONS = (
     "target_not_found", "kernel_thread", "self", "seccomp_blocks_ptrace", "filecap_exec_fails_bounding_set",
@@ -35,6 +37,8 @@ REASONS = (
     # bpftrace (decide_bpftrace)
     "bpftrace_requires_root", "lockdown_confidentiality", "bpf_blocked_by_seccomp", "bpf_needs_capabilities",
     "kprobes_unavailable", "probe_events_need_tracefs",
+    # BCC (decide_bcc)
+    "bcc_kprobe_list_unreadable", "bcc_kernel_headers_missing", "bcc_uprobe_through_tracefs",
 )
 ERRNO = {
     "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
@@ -45,6 +49,8 @@ ERRNO = {
     "kprobes_unavailable": "ENOENT",
     "lockdown_confidentiality": None,
     "probe_events_need_tracefs": "ENOENT",
+    "bcc_kernel_headers_missing": None,  # BCC's own refusal: it cannot compile its program
+    "bcc_uprobe_through_tracefs": "EINVAL",  # when it fails: the event name is too long (measured)
 }
 PERFMON_COST = ("CAP_PERFMON (a tool copy holding it, or sudo perf) lets its users watch every process and the "
                 "kernel: keep it group-scoped, logged and time-boxed. The debugready.ptrace.debug_access role's perf "
@@ -439,6 +445,175 @@ def decide_bpftrace(tracer, target, host, system_wide=False):
         explanation = "root may attach uprobes to %s[%s] with bpftrace%s." % (
             target.get("comm"), target["pid"],
             " (with CAP_SYS_PTRACE)" if tracer.has_cap_sys_ptrace else " (same ids, dumpable)")
+    return _result("allowed", " ".join([explanation] + caveats), None, allowed=True if certain else None,
+                   certain=certain)
+
+
+BCC_COST = ("BCC's tools need root (sudo funccount-bpfcc): CAP_BPF, CAP_PERFMON and, for uprobes, CAP_SYS_ADMIN. "
+            "Whoever may run them may read what every process and the kernel hold: keep such a grant group-scoped, "
+            "logged and time-boxed.")
+
+
+def decide_bcc(tracer, target, host, system_wide=False):
+    """BCC's verdict for a uprobe in `target` (funccount -p PID LIB:FUNC) or, `system_wide`, a kprobe pattern
+    (funccount FUNC). Every BCC tool compiles its program, creates its maps, loads the program and attaches it
+    through libbcc, in this order, as measured with BCC 0.26 on Debian's 6.1 and in podman
+    (docs/verified-semantics.md section 18):
+
+    1. a kprobe pattern: BCC lists the kernel's functions and reads debugfs's kprobes/blacklist first (ENOENT where
+       debugfs is not mounted, EACCES for a user who cannot read a root-only file);
+    2. the running kernel's headers, which it compiles against (its own refusal, no errno);
+    3. a container's seccomp filter (bpf(): EPERM, as for bpftrace);
+    4. its maps need CAP_BPF (EPERM);
+    5. with -p it opens the library through /proc/PID/root: ptrace's read check (EACCES, which BCC reports as
+       "could not determine address of symbol");
+    6. its program (a kprobe-type program) needs CAP_PERFMON (EPERM);
+    7. the attach: a kprobe is refused under lockdown confidentiality (EPERM), needs kprobes, and without
+       CAP_SYS_ADMIN goes through tracefs, then a CPU-wide perf event (decide_perf's rules: Debian's level 3 wants
+       CAP_SYS_ADMIN); a uprobe takes the uprobe PMU with CAP_SYS_ADMIN, else tracefs, where BCC's event name
+       (/proc/PID/root and the library's path, the offset, both pids) may pass the kernel's 64 characters (EINVAL).
+
+    host: {"debugfs_mounted", "kernel_headers" (bcc_kernel_headers()), "seccomp_blocks_bpf", "lockdown",
+    "tracefs_writable", "kprobes" (system_wide), "perf_event_paranoid", "paranoid_3_denies_all"}; None where unknown.
+    """
+    verdict = _not_found_or_not_executable(
+        tracer, target, system_wide, "Drop the capabilities it cannot have, or run it through sudo.")
+    if verdict is not None:
+        return verdict
+    who = "%s (uid %s)" % (tracer.user, tracer.uid)
+    certain = True
+    caveats = []
+    if system_wide:
+        debugfs = host.get("debugfs_mounted")
+        if debugfs is False:
+            return _result("bcc_kprobe_list_unreadable",
+                           "BCC lists the kernel's functions for a kprobe pattern and first reads "
+                           "/sys/kernel/debug/kprobes/blacklist; debugfs is not mounted here (ENOENT).",
+                           "Mount debugfs at /sys/kernel/debug (a container cannot), or use a tool that attaches a "
+                           "named kprobe without a pattern. " + BCC_COST, errno="ENOENT")
+        if debugfs and tracer.uid != 0 and not tracer.caps_effective & DAC_READ_BITS:
+            return _result("bcc_kprobe_list_unreadable",
+                           "BCC lists the kernel's functions for a kprobe pattern and first reads "
+                           "/sys/kernel/debug/kprobes/blacklist, which only root may read; %s may not "
+                           "(EACCES)." % who,
+                           "Run it as root through sudo (the debug_access role's sudo profile with the tool in "
+                           "debug_access_tools). " + BCC_COST, errno="EACCES")
+        if debugfs is None:
+            certain = False
+            caveats.append("Unless debugfs is not mounted (BCC reads its kprobes/blacklist first): the mount table "
+                           "cannot be read.")
+    headers = host.get("kernel_headers") or {}
+    if headers.get("found") is False:
+        return _result("bcc_kernel_headers_missing",
+                       "BCC compiles its program against the running kernel's headers, and finds none: no "
+                       "include/linux/kconfig.h under /lib/modules/RELEASE/build (or source), and no "
+                       "/sys/kernel/kheaders.tar.xz (CONFIG_IKHEADERS).",
+                       "Install the headers of the running kernel (Debian and Ubuntu: linux-headers-$(uname -r); the "
+                       "Red Hat family: kernel-devel-$(uname -r)); a container needs the host's headers mounted at "
+                       "/lib/modules/$(uname -r). They grant nothing by themselves.", allowed=False if certain else None,
+                       certain=certain)
+    if headers.get("found") is None:
+        certain = False
+        caveats.append("Unless BCC finds no kernel headers: %s." % (
+            "only the kheaders module holds them here, which root must load" if headers.get("via") ==
+            "kheaders_module" else "the kernel's release cannot be read"))
+    seccomp = host.get("seccomp_blocks_bpf", False)
+    if seccomp:
+        return _result("bpf_blocked_by_seccomp",
+                       "This container's seccomp profile refuses bpf() and perf_event_open (EPERM) to every process "
+                       "in it, root included: podman's default profile allows them only to a container holding "
+                       "CAP_SYS_ADMIN (CAP_BPF is not enough).",
+                       "Start the container with --security-opt seccomp=unconfined (or a profile that allows bpf and "
+                       "perf_event_open) and --cap-add BPF --cap-add PERFMON, or run the tool on the host. " + BCC_COST,
+                       allowed=False if certain else None, certain=certain)
+    if seccomp is None:
+        certain = False
+        caveats.append("Unless this container's seccomp profile refuses bpf() (EPERM), as podman's default does "
+                       "without CAP_SYS_ADMIN: this engine's default was not measured.")
+    refused = dict(allowed=False if certain else None, certain=certain)
+    if not tracer.caps_effective & BPF_BITS:
+        return _result("bpf_needs_capabilities",
+                       "%s lacks CAP_BPF (and CAP_SYS_ADMIN): the kernel refuses BCC's maps (EPERM)." % who,
+                       ("Run it as root through sudo. " if tracer.uid != 0 else
+                        "Give the container (or the session) CAP_BPF and CAP_PERFMON. ") + BCC_COST, **refused)
+    if not system_wide:
+        verdict = _credential_check(tracer, target, host, tracer.has_cap_sys_ptrace)
+        if verdict is not None:
+            return dict(verdict, errno="EACCES", explanation=verdict["explanation"] + (
+                " BCC opens the library through /proc/%s/root, and the kernel checks ptrace's read access for that "
+                "(BCC says it could not determine the symbol's address)." % target["pid"]), **refused)
+    if not tracer.caps_effective & PERFMON_BITS:
+        return _result("bpf_needs_capabilities",
+                       "%s lacks CAP_PERFMON (and CAP_SYS_ADMIN): the kernel refuses BCC's kprobe-type program "
+                       "(EPERM)." % who, "Give it CAP_PERFMON as well as CAP_BPF. " + BCC_COST, **refused)
+    admin = bool(tracer.caps_effective & SYS_ADMIN_BIT)
+    confidentiality = host.get("lockdown") == "confidentiality"
+    tracefs = host.get("tracefs_writable")
+    if system_wide:
+        if confidentiality:
+            return _result("lockdown_confidentiality",
+                           "Kernel lockdown is in confidentiality mode, which refuses kprobes, through the kprobe "
+                           "PMU and through tracefs alike (EPERM), root's included.",
+                           "None at runtime: lockdown can only be raised until the next boot. Use uprobes, or boot "
+                           "without lockdown=confidentiality.", errno="EPERM", **refused)
+        kprobes = host.get("kprobes")
+        if kprobes is False:
+            # bpftrace attaches through the same libbcc function, measured: no kprobe PMU, no kprobe_events
+            return _result("kprobes_unavailable", "This kernel has no kprobes (CONFIG_KPROBES is not set).",
+                           "Use tracepoints or uprobes, which need no kprobes.", **refused)
+        if kprobes is None:
+            certain = False
+            caveats.append("Unless this kernel has no kprobes: its config cannot be read.")
+        if not admin:
+            if tracefs is False:
+                return _result("probe_events_need_tracefs",
+                               "Without CAP_SYS_ADMIN the kernel refuses BCC the kprobe perf event, and its "
+                               "fallback, tracefs's kprobe_events, is not mounted read-write here.",
+                               "Mount tracefs read-write at /sys/kernel/tracing, or run the tool with "
+                               "CAP_SYS_ADMIN. " + BCC_COST, **refused)
+            if tracefs is None:
+                certain = False
+                caveats.append("Unless tracefs cannot take the kprobe event: without CAP_SYS_ADMIN BCC needs it, "
+                               "and where it is mounted is not known.")
+            # the tracefs event is then opened as a CPU-wide perf event
+            event = decide_perf(tracer, None, host, system_wide=True)
+            if event["allowed"] is False:
+                return dict(event, explanation=event["explanation"] + (
+                    " Without CAP_SYS_ADMIN BCC adds its kprobe through tracefs and opens it as a perf event on a "
+                    "CPU, which needs what perf -a needs."), remediation=(
+                    "Lower kernel.perf_event_paranoid to 2 for the debugging window "
+                    "(debugready.ptrace.kernel_setting), or run the tool with CAP_SYS_ADMIN (root on the host). "
+                    + BCC_COST))
+            if not event["certain"]:
+                certain = False
+                caveats.append("Unless its perf event is refused: %s" % event["explanation"])
+        explanation = "%s may attach kprobes with BCC here." % who
+    else:
+        if not admin:
+            if confidentiality or tracefs is False:
+                return _result(
+                    "lockdown_confidentiality" if confidentiality else "probe_events_need_tracefs",
+                    "Without CAP_SYS_ADMIN the kernel refuses BCC the uprobe perf event (EACCES), and its fallback, "
+                    "tracefs's uprobe_events, is %s." % (
+                        "closed by lockdown's confidentiality mode (EPERM)" if confidentiality else
+                        "not mounted read-write here (ENOENT)"),
+                    "Run the tool with CAP_SYS_ADMIN (root on the host; a container needs --cap-add SYS_ADMIN, "
+                    "close to root on the host). " + BCC_COST, errno="EPERM" if confidentiality else "ENOENT",
+                    **refused)
+            return _result(
+                "bcc_uprobe_through_tracefs",
+                "Without CAP_SYS_ADMIN the kernel refuses BCC the uprobe perf event, and BCC adds the uprobe through "
+                "tracefs under an event name made of /proc/%s/root, the library's path, the function's offset and "
+                "both pids: the kernel refuses names over 64 characters (EINVAL; libc's on Debian is over it). "
+                "Whether this one passes cannot be told beforehand." % target["pid"],
+                "Run the tool with CAP_SYS_ADMIN (root on the host), which takes the uprobe PMU. " + BCC_COST,
+                allowed=None, certain=False)
+        explanation = "%s may attach uprobes to %s[%s] with BCC%s." % (
+            who, target.get("comm"), target["pid"],
+            " (with CAP_SYS_PTRACE)" if tracer.has_cap_sys_ptrace else " (same ids, dumpable)")
+        if confidentiality:
+            explanation += (" Under lockdown's confidentiality mode BCC reports an error at exit: it tries to "
+                            "remove a tracefs event it never added.")
     return _result("allowed", " ".join([explanation] + caveats), None, allowed=True if certain else None,
                    certain=certain)
 

@@ -37,6 +37,17 @@ description:
     C(lockdown_confidentiality), C(bpf_blocked_by_seccomp), C(bpf_needs_capabilities), C(kprobes_unavailable),
     C(probe_events_need_tracefs), and the credential and perf codes above. Its probe attaches
     C(uprobe:libc:getpid) in the process (or C(kprobe:vfs_read)) for O(probe_timeout) seconds.
+  - For BCC's tools (O(tool=funccount-bpfcc) or any C(*-bpfcc), or a tool in C(/usr/share/bcc/tools)) it answers
+    for a uprobe in each process (C(funccount -p PID c:getpid)) or a kprobe pattern (O(system_wide=true)), in the
+    order measured with BCC 0.26. A kprobe pattern reads debugfs's C(kprobes/blacklist) first (root only). BCC
+    compiles against the running kernel's headers and refuses without them. In a container, its seccomp profile.
+    CAP_BPF for its maps. C(-p) opens the library through C(/proc/PID/root), which needs ptrace's read access.
+    CAP_PERFMON for its program. A kprobe is refused under lockdown's confidentiality mode, needs kprobes, and without
+    CAP_SYS_ADMIN goes through tracefs and a perf event on a CPU (Debian's level 3 wants CAP_SYS_ADMIN). A uprobe
+    without CAP_SYS_ADMIN goes through tracefs under a long event name the kernel may refuse, which cannot be told
+    beforehand (C(certain=false)). Reason codes C(bcc_kprobe_list_unreadable), C(bcc_kernel_headers_missing),
+    C(bcc_uprobe_through_tracefs), and the bpftrace, credential and perf codes above. Its probe runs C(funccount)
+    for O(probe_timeout) seconds rounded up to whole seconds; another BCC tool is probed with funccount.
   - C(gdb) and C(ltrace) attach with ptrace as strace does, so their verdict is strace's (probe with strace).
   - It knows Apache httpd, whose master and workers are reported separately, with the workers' user, their dumpable state
     and whether C(CoreDumpDirectory) is configured.
@@ -86,22 +97,24 @@ options:
     description:
       - The debugging tool, by name (looked up in the standard bin and sbin directories) or absolute path.
       - V(perf), or a name starting with C(perf-) or C(perf_), is answered with perf_event_open's checks;
-        V(bpftrace) (or C(bpftrace-...), C(bpftrace_...)) with bpftrace's and bpf()'s; every other tool (V(strace),
-        V(gdb), V(ltrace)) with ptrace's.
+        V(bpftrace) (or C(bpftrace-...), C(bpftrace_...)) with bpftrace's and bpf()'s; BCC's tools (a name ending in
+        C(-bpfcc), or a path in C(/usr/share/bcc/tools)) with BCC's; every other tool (V(strace), V(gdb), V(ltrace))
+        with ptrace's.
       - With O(via=filecap), the tool the copy at O(filecap_path) is (V(strace), V(perf) or V(bpftrace)).
     type: str
     default: strace
   system_wide:
     description:
       - With O(tool=perf), answer for system-wide events (C(perf stat -a), C(perf record -a)) instead of processes;
-        with O(tool=bpftrace), for a kprobe. O(pid) and O(process) are then not taken.
+        with O(tool=bpftrace) or a BCC tool, for a kprobe. O(pid) and O(process) are then not taken.
     type: bool
     default: false
   probe:
     description:
       - Really run the tool as the user to confirm the prediction. C(strace) attaches (recording nothing); C(perf)
         counts the C(task-clock) software event with C(perf stat) on the target (or system-wide); C(bpftrace)
-        attaches an empty uprobe in the target (or kprobe) and exits.
+        attaches an empty uprobe in the target (or kprobe) and exits; BCC's C(funccount) counts calls of
+        C(getpid) in the target (or of C(vfs_read)) for whole seconds.
     type: bool
     default: false
   probe_timeout:
@@ -245,9 +258,11 @@ targets:
                 apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, perf_events_unavailable,
                 perf_blocked_by_seccomp, perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide,
                 bpftrace_requires_root, lockdown_confidentiality, bpf_blocked_by_seccomp, bpf_needs_capabilities,
-                kprobes_unavailable, probe_events_need_tracefs, allowed]
+                kprobes_unavailable, probe_events_need_tracefs, bcc_kprobe_list_unreadable,
+                bcc_kernel_headers_missing, bcc_uprobe_through_tracefs, allowed]
     errno:
-      description: The error the attach fails with (EPERM, EACCES, ESRCH), null when allowed or refused by sudo.
+      description: The error the attach fails with (EPERM, EACCES, ESRCH, ENOENT, EINVAL), null when allowed, refused by
+        sudo, or refused by the tool itself.
       type: str
       returned: always
       sample: EPERM
@@ -302,7 +317,7 @@ tracer:
   sample: {user: alice, uid: 1000, groups: [alice, debug], via: sudo, runas: root, runs_as_uid: 0,
            tool: /usr/bin/strace, cap_sys_ptrace: true, filecaps: null, filecap_problem: null}
 kind:
-  description: Which checks answer for the tool, V(ptrace), V(perf) (perf_event_open) or V(bpftrace).
+  description: Which checks answer for the tool, V(ptrace), V(perf) (perf_event_open), V(bpftrace) or V(bcc).
   returned: always
   type: str
   sample: ptrace
@@ -316,6 +331,9 @@ host:
       C(seccomp_blocks_bpf), the same as C(seccomp_blocks_perf) for bpf(), C(lockdown), the lockdown mode (null when
       securityfs does not show it), and with O(system_wide=true) C(kprobes), whether the kernel has kprobes (null
       when its config cannot be read). Null otherwise.
+    - For BCC's tools, the same as for bpftrace, and C(kernel_headers) (C(found), C(path) and C(via), where BCC finds
+      the running kernel's headers) and C(debugfs_mounted) (at C(/sys/kernel/debug), where a kprobe pattern's list
+      starts).
   returned: always
   type: dict
   sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true, perf_event_paranoid: null,

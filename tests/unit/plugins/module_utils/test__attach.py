@@ -148,3 +148,36 @@ def test_bpftrace_probe_argv_a_uprobe_in_the_process_or_a_kprobe():
         "timeout", "-s", "INT", "-k", "5", "60.5", "setsid", "/usr/bin/bpftrace", "-p", "812", "-e",
         "uprobe:libc:getpid { } interval:ms:500 { exit(); }"]
     assert _attach.tool_args("bpftrace", None, 1)[-1] == "kprobe:vfs_read { } interval:ms:1000 { exit(); }"
+
+
+@pytest.mark.parametrize("err, attached, errno_name", [
+    # BCC 0.26's funccount, measured; it exits 0 in every case
+    ('Tracing 1 functions for "b\'c:getpid\'"... Hit Ctrl-C to end.\n\nFUNC    COUNT\nDetaching...\n', True, None),
+    ("Unable to find kernel headers. Try rebuilding kernel with CONFIG_IKHEADERS=m (module) or installing the kernel "
+     "development package for your running kernel version.\nchdir(/lib/modules/6.18.44/build): No such file or "
+     "directory\nFailed to compile BPF module <text>\n", False, None),
+    ("could not open bpf map: counts, error: Operation not permitted\nFailed to compile BPF module <text>\n", False,
+     "EPERM"),
+    ("bpf: Failed to load program: Operation not permitted\n\nNeed super-user privileges to run\n", False, "EPERM"),
+    ("[Errno 13] Permission denied: '/sys/kernel/debug/kprobes/blacklist'\n", False, "EACCES"),
+    ("could not determine address of symbol getpid in /lib/x86_64-linux-gnu/libc.so.6\n", False, "EACCES"),
+    ("cannot attach uprobe, Invalid argument\nFailed to attach BPF to uprobe\n", False, "EINVAL"),
+    ("perf_event_open(/sys/kernel/debug/tracing/events/kprobes/p_vfs_read_bcc_460/id): Permission denied\nFailed to "
+     "attach BPF program b'trace_count_0' to kprobe b'vfs_read'\n", False, "EACCES"),
+    ("create_probe_event: open(/sys/kernel/debug/tracing/kprobe_events): Operation not permitted\n", False, "EPERM"),
+    # lockdown confidentiality: attached through the uprobe PMU; at exit BCC fails to remove a tracefs event
+    ('Tracing 1 functions for "b\'c:getpid\'"... Hit Ctrl-C to end.\n\nFUNC    COUNT\nDetaching...\n'
+     "open(/sys/kernel/debug/tracing/uprobe_events): Operation not permitted\nException: Failed to detach BPF from "
+     "uprobe\n", True, None),
+    ("sudo: a password is required\n", False, "sudo_password_required"),
+])
+def test_interpret_bcc(err, attached, errno_name):
+    observed = _attach.interpret_bcc(0, "", err)
+    assert (observed["attached"], observed["errno"]) == (attached, errno_name)
+
+
+def test_bcc_probe_argv_funccount_for_whole_seconds():
+    assert _attach.probe_argv("bcc", ["/usr/sbin/funccount-bpfcc"], 812, 0.5) == [
+        "timeout", "-s", "INT", "-k", "5", "90.5", "setsid", "/usr/sbin/funccount-bpfcc", "-d", "1", "-p", "812",
+        "c:getpid"]
+    assert _attach.tool_args("bcc", None, 2.5) == ["-d", "3", "vfs_read"]

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.debugready.ptrace.plugins.module_utils import _command
 
 
-def test_runner_passes_the_c_locale_and_keeps_exceptions_out_of_run_command():
+def test_runner_passes_the_c_locale_and_root_dir_and_keeps_exceptions_out_of_run_command():
     seen = []
 
     def run_command(args, **kwargs):
@@ -20,7 +20,7 @@ def test_runner_passes_the_c_locale_and_keeps_exceptions_out_of_run_command():
         return 0, "out", "err"
 
     assert _command.runner(run_command)(("/usr/bin/sudo", "-V")) == (0, "out", "err")
-    options = {"environ_update": {"LC_ALL": "C", "LANG": "C"}, "handle_exceptions": False}
+    options = {"environ_update": {"LC_ALL": "C", "LANG": "C"}, "handle_exceptions": False, "cwd": "/"}
     assert seen == [(["/usr/bin/sudo", "-V"], options)]
 
 

@@ -94,6 +94,8 @@ def test_another_users_httpd_is_not_a_target(tree, monkeypatch):
     ("strace", "ptrace"), ("gdb", "ptrace"), ("ltrace", "ptrace"), (None, "ptrace"), ("/usr/bin/strace", "ptrace"),
     ("perf", "perf"), ("/usr/local/bin/perf-debug", "perf"), ("perf_6.1", "perf"), ("perfect", "ptrace"),
     ("bpftrace", "bpftrace"), ("/usr/local/bin/bpftrace-debug", "bpftrace"), ("bpftraced", "ptrace"),
+    ("funccount-bpfcc", "bcc"), ("/usr/sbin/execsnoop-bpfcc", "bcc"), ("/usr/share/bcc/tools/funccount", "bcc"),
+    ("-bpfcc", "ptrace"), ("/usr/local/share/bcc/tools/x", "ptrace"),
 ])
 def test_tool_kind_by_name(tool, kind):
     assert _tracecheck.tool_kind(tool) == kind
@@ -131,3 +133,29 @@ def test_bpf_host_reads_the_kernel_config_once(tree, monkeypatch):
     me = {"seccomp_mode": 0, "capabilities": {"bounding": (1 << 41) - 1}}
     found = _tracecheck.bpf_host({"container": {"detected": False}}, me, str(tree), system_wide=True)
     assert (found["kprobes"], found["paranoid_3_denies_all"], len(reads)) == (True, True, 1)
+
+
+def test_bcc_host_adds_headers_and_debugfs(tree):
+    """BCC's inputs on top of bpftrace's: where it finds headers, and whether debugfs is at /sys/kernel/debug."""
+    tree.write("/proc/sys/kernel/osrelease", "6.1.0-57-cloud-amd64\n")
+    tree.write("/proc/sys/kernel/perf_event_paranoid", "3\n")
+    tree.write("/boot/config-6.1.0-57-cloud-amd64", "CONFIG_KPROBES=y\nCONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
+    tree.write("/proc/self/mountinfo", "40 22 0:12 / /sys/kernel/tracing rw,nosuid - tracefs tracefs rw\n"
+               "41 22 0:13 / /sys/kernel/debug rw,nosuid - debugfs debugfs rw\n")
+    tree.write("/lib/modules/6.1.0-57-cloud-amd64/build/include/linux/kconfig.h", "")
+    me = {"seccomp_mode": 0, "capabilities": {"bounding": (1 << 41) - 1}}
+    snapshot = {"container": {"detected": False}}
+    found = _tracecheck.bcc_host(snapshot, me, str(tree), system_wide=True)
+    assert found["kernel_headers"] == {"found": True, "path": "/lib/modules/6.1.0-57-cloud-amd64/build",
+                                       "via": "build"}
+    assert (found["debugfs_mounted"], found["kprobes"], found["tracefs_writable"]) == (True, True, True)
+    # debugfs elsewhere is not where BCC reads
+    tree.write("/proc/self/mountinfo", "41 22 0:13 / /mnt/debug rw,nosuid - debugfs debugfs rw\n")
+    assert _tracecheck.bcc_host(snapshot, me, str(tree))["debugfs_mounted"] is False
+    # the snapshot's perf section answers without reading again
+    perf = {"debugfs": {"mounted": None}, "tracefs": {"mounted": None}, "bcc_kernel_headers": {"found": False},
+            "settings": {"kernel.perf_event_paranoid": {"runtime": 2}}, "paranoid_3_denies_all": False,
+            "seccomp_blocks_perf": False, "lockdown": {"mode": None}}
+    found = _tracecheck.bcc_host(dict(snapshot, perf=perf), me, str(tree))
+    assert (found["debugfs_mounted"], found["kernel_headers"], found["perf_event_paranoid"]) == (
+        None, {"found": False}, 2)

@@ -35,7 +35,7 @@ def run_module(capsys, args):
     ({"user": "root", "pid": [1], "tool": "strace;id"}, "tool must be a program name or an absolute path"),
     ({"user": "root", "pid": [1], "tool": "gdb", "probe": True}, "gdb asks the kernel the same ptrace question"),
     ({"user": "root", "pid": [1], "system_wide": True, "tool": "perf"}, "system_wide takes no pid or process"),
-    ({"user": "root", "system_wide": True}, "system_wide applies only to perf (every CPU) and bpftrace"),
+    ({"user": "root", "system_wide": True}, "system_wide applies only to perf (every CPU), bpftrace and BCC"),
     ({"user": "root", "process": "x", "system_wide": True, "tool": "/usr/bin/strace"},
      "system_wide applies only to perf"),
     ({"user": "root", "pid": [1], "system_wide": True, "tool": "bpftrace"}, "system_wide takes no pid or process"),
@@ -139,3 +139,36 @@ def test_bpftrace_real_probe_as_root_and_as_nobody(capsys):
     entry = system["targets"][0]
     assert entry["reason"] == ("allowed" if system["host"]["kprobes"] else "kprobes_unavailable"), entry
     assert entry["probe"]["matches"] is True, entry["probe"]
+
+
+FUNCCOUNT = "/usr/sbin/funccount-bpfcc"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(FUNCCOUNT), reason="needs root and BCC")
+def test_bcc_real_probe_as_root_and_as_nobody(capsys):
+    """A real BCC funccount uprobe in this process as root and as nobody, and a kprobe pattern as root: each verdict
+    against what funccount really did. Where the kernel's headers are missing (this machine) BCC refuses both
+    before any bpf(); with them, nobody's first map is refused."""
+    results = [run_module(capsys, dict(request, tool="funccount-bpfcc", probe=True, probe_timeout=0.5)) for request in (
+        {"user": "root", "pid": [os.getpid()]}, {"user": "nobody", "pid": [os.getpid()]},
+        {"user": "root", "system_wide": True})]
+    for result in results:
+        entry = result["targets"][0]
+        assert result["kind"] == "bcc", result
+        assert entry["certain"] is True and entry["probe"]["matches"] is True, entry
+        assert entry["probe"]["errno"] == entry["errno"], entry
+    headers = results[0]["host"]["kernel_headers"]
+    as_root, as_nobody, system = [r["targets"][0] for r in results]
+    if headers["found"] is False:
+        assert as_root["reason"] == as_nobody["reason"] == "bcc_kernel_headers_missing"
+        assert "Unable to find kernel headers" in as_nobody["probe"]["stderr"]
+    else:
+        assert as_root["allowed"] is True and as_nobody["reason"] == "bpf_needs_capabilities"
+    assert system["reason"] in ("allowed", "kprobes_unavailable", "bcc_kernel_headers_missing",
+                                "bcc_kprobe_list_unreadable"), system
+
+
+def test_another_bcc_tool_is_probed_with_funccount(capsys):
+    result = run_module(capsys, {"user": "root", "pid": [os.getpid()], "tool": "/usr/share/bcc/tools/execsnoop",
+                                 "probe": True})
+    assert result["failed"] is True and "probe with tool: funccount-bpfcc" in result["msg"], result
