@@ -117,6 +117,23 @@ def parse_lockdown(text):
     return (chosen.group(1) if chosen else None), available
 
 
+def kernel_symbols_visible(kptr_restrict, perf_event_paranoid, has_cap_syslog):
+    """Whether /proc/kallsyms shows real addresses to a process (the kernel's kallsyms_show_value, as the file is
+    opened): at kptr_restrict 0 when perf_event_paranoid is 1 or less, or with CAP_SYSLOG; at 1 with CAP_SYSLOG; at
+    2 never. Without them perf, bpftrace and BCC cannot name kernel functions in samples and stacks. None when
+    it depends on a setting that cannot be read. CAP_SYSLOG counts in the initial user namespace only (a rootless
+    container's does not)."""
+    if kptr_restrict is None:
+        return None
+    if kptr_restrict >= 2:
+        return False
+    if has_cap_syslog:
+        return True
+    if kptr_restrict == 0:
+        return None if perf_event_paranoid is None else perf_event_paranoid <= 1
+    return False
+
+
 def lockdown(root="/"):
     """{"mode", "available"}; both null when securityfs does not show lockdown (not mounted, or no such LSM)."""
     try:

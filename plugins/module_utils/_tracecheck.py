@@ -321,6 +321,9 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         host.update(bpf_host(snapshot, self_proc, root, system_wide))
     elif kind == "bcc":
         host.update(bcc_host(snapshot, self_proc, root, system_wide))
+    if kind in PROBED_KINDS:
+        tracer_info["kernel_symbols"] = _perf.kernel_symbols_visible(
+            host["kptr_restrict"], host["perf_event_paranoid"], tracer.caps_effective & _verdict.SYSLOG_BIT)
     seconds = params.get("probe_timeout", 2)
     # the probe command's arguments per target, which sudo is asked about too
     tool_args = dict((pid, _attach.tool_args(kind, pid, seconds)) for pid, dummy in pairs)
@@ -356,6 +359,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                 verdict = _verdict.decide_bcc(tracer, target, host, system_wide)
             elif verdict is None:
                 verdict = _verdict.decide(tracer, target, host)
+            if kind in PROBED_KINDS:
+                verdict = _verdict.note_kernel_symbols(verdict, tracer_info["kernel_symbols"], host["kptr_restrict"])
             entry = {"pid": pid, "system_wide": system_wide, "comm": target["comm"] if target else None,
                      "user": target["user"] if target else None,
                      "uids": target["uids"] if target else None,
@@ -374,7 +379,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         "targets": results,
         "tracer": tracer_info,
         "host": {"yama_scope": host["yama_scope"], "yama_present": snapshot["yama"]["present"],
-                 "perf_event_paranoid": host.get("perf_event_paranoid"),
+                 "perf_event_paranoid": host.get("perf_event_paranoid"), "kptr_restrict": host.get("kptr_restrict"),
                  "paranoid_3_denies_all": host.get("paranoid_3_denies_all"),
                  "seccomp_blocks_perf": host.get("seccomp_blocks_perf"),
                  "seccomp_blocks_bpf": host.get("seccomp_blocks_bpf"),
@@ -397,10 +402,12 @@ def perf_host(snapshot, self_proc, root="/", config=None):
     perf = snapshot.get("perf")
     if perf:
         return {"perf_event_paranoid": perf["settings"]["kernel.perf_event_paranoid"]["runtime"],
+                "kptr_restrict": perf["settings"]["kernel.kptr_restrict"]["runtime"],
                 "paranoid_3_denies_all": perf["paranoid_3_denies_all"],
                 "seccomp_blocks_perf": perf["seccomp_blocks_perf"]}
     container = snapshot.get("container") or _container.detect(root)
     return {"perf_event_paranoid": _perf.runtime_value("kernel.perf_event_paranoid", root),
+            "kptr_restrict": _perf.runtime_value("kernel.kptr_restrict", root),
             "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root, config=config),
             "seccomp_blocks_perf": _perf.seccomp_blocks_perf(
                 container, self_proc["seccomp_mode"], self_proc["capabilities"]["bounding"] or 0)}

@@ -23,6 +23,7 @@ SYS_ADMIN_BIT = 1 << _caps.CAP_NUMBERS["cap_sys_admin"]
 PERFMON_BITS = (1 << _caps.CAP_NUMBERS["cap_perfmon"]) | SYS_ADMIN_BIT
 # bpf_capable(): CAP_BPF, or CAP_SYS_ADMIN.
 BPF_BITS = (1 << _caps.CAP_NUMBERS["cap_bpf"]) | SYS_ADMIN_BIT
+SYSLOG_BIT = 1 << _caps.CAP_NUMBERS["cap_syslog"]
 # reading a root-only file without being its owner
 DAC_READ_BITS = (1 << _caps.CAP_NUMBERS["cap_dac_override"]) | (1 << _caps.CAP_NUMBERS["cap_dac_read_search"])
 
@@ -616,6 +617,22 @@ def decide_bcc(tracer, target, host, system_wide=False):
                             "remove a tracefs event it never added.")
     return _result("allowed", " ".join([explanation] + caveats), None, allowed=True if certain else None,
                    certain=certain)
+
+
+def note_kernel_symbols(verdict, visible, kptr_restrict):
+    """An allowed (or uncertain) perf, bpftrace or BCC verdict, with a note when the tracer will see kernel
+    addresses as zeros (`visible`: _perf.kernel_symbols_visible()): not a refusal, but kernel functions in its
+    samples and stacks stay unnamed. User-space-only perf is not concerned."""
+    if verdict["allowed"] is False or visible is not False or verdict.get("kernel_samples") is False:
+        return verdict
+    return dict(verdict, explanation=verdict["explanation"] + (
+        " kernel.kptr_restrict is %s: /proc/kallsyms shows this tracer zero addresses, so kernel functions in its "
+        "samples and stacks stay unnamed (perf warns that kernel address maps are restricted). For names: %s"
+        % (kptr_restrict, "lower it to 1 (debugready.ptrace.kernel_setting) and run the tool with CAP_SYSLOG "
+                          "(root); 0 shows kernel addresses to every user once perf_event_paranoid is 1 or less, "
+                          "which defeats KASLR." if kptr_restrict >= 2 else
+                          "run the tool with CAP_SYSLOG (root, or a copy holding it); lowering it to 0 shows kernel "
+                          "addresses to every user once perf_event_paranoid is 1 or less, which defeats KASLR.")))
 
 
 def _confined(label):

@@ -312,6 +312,10 @@ tracer:
   description:
     - The tracer as modelled (user, uid, groups, via, runas, the uid the tool runs as, the tool path, whether it
       holds CAP_SYS_PTRACE, its file capabilities and why they do not apply).
+    - For perf, bpftrace and BCC, C(kernel_symbols), whether C(/proc/kallsyms) shows the tracer real addresses
+      (C(kernel.kptr_restrict) 0 with C(kernel.perf_event_paranoid) 1 or less, or CAP_SYSLOG at 0 and 1, never at
+      2; null when a setting cannot be read). Without them kernel functions in samples and stacks stay unnamed, and
+      an allowed verdict says so in its C(explanation).
   returned: always
   type: dict
   sample: {user: alice, uid: 1000, groups: [alice, debug], via: sudo, runas: root, runs_as_uid: 0,
@@ -331,6 +335,7 @@ host:
       C(seccomp_blocks_bpf), the same as C(seccomp_blocks_perf) for bpf(), C(lockdown), the lockdown mode (null when
       securityfs does not show it), and with O(system_wide=true) C(kprobes), whether the kernel has kprobes (null
       when its config cannot be read). Null otherwise.
+    - For perf, bpftrace and BCC, C(kptr_restrict) (see C(tracer.kernel_symbols)).
     - For BCC's tools, the same as for bpftrace, and C(kernel_headers) (C(found), C(path) and C(via), where BCC finds
       the running kernel's headers) and C(debugfs_mounted) (at C(/sys/kernel/debug), where a kprobe pattern's list
       starts).

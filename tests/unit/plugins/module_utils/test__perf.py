@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
 
 import pytest
 
@@ -197,3 +198,32 @@ def test_the_perf_section_says_whether_the_containers_seccomp_refuses_perf(tree,
     tree.write("/proc/self/status", status(bounding, bounding, seccomp=seccomp))
     for sections in (("perf",), ("container", "perf")):  # read here, or from the gathered container section
         assert gather(tree, sections=sections)["perf"]["seccomp_blocks_perf"] is blocks
+
+
+@pytest.mark.parametrize("kptr, paranoid, syslog, visible", [
+    (0, 1, False, True), (0, -1, False, True), (0, 2, False, False), (0, 3, False, False), (0, 2, True, True),
+    (1, -1, False, False), (1, 2, True, True), (2, -1, True, False), (2, 2, False, False),
+    (None, 2, True, None), (0, None, False, None), (0, None, True, True), (1, None, False, False),
+])
+def test_kernel_symbols_visible(kptr, paranoid, syslog, visible):
+    assert _perf.kernel_symbols_visible(kptr, paranoid, syslog) is visible
+
+
+def _kallsyms_shows_addresses(prefix):
+    done = subprocess.run(prefix + ["head", "-n", "1", "/proc/kallsyms"], capture_output=True, text=True, timeout=20,
+                          check=True, cwd="/")
+    return int(done.stdout.split()[0], 16) != 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/proc/kallsyms"), reason="needs root and kallsyms")
+@pytest.mark.parametrize("prefix, syslog", [
+    ([], True),
+    (["setpriv", "--bounding-set=-syslog", "--"], False),
+    (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"], False),
+])
+def test_kernel_symbols_visible_agrees_with_the_real_kallsyms(prefix, syslog):
+    """The model against the kernel: /proc/kallsyms read by root, root without CAP_SYSLOG, and nobody, at this
+    host's kptr_restrict and perf_event_paranoid (yama_vm's bcc_step runs the other values)."""
+    model = _perf.kernel_symbols_visible(_perf.runtime_value("kernel.kptr_restrict"),
+                                         _perf.runtime_value("kernel.perf_event_paranoid"), syslog)
+    assert model is _kallsyms_shows_addresses(prefix)

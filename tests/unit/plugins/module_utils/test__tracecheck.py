@@ -105,12 +105,13 @@ def test_bpf_host_reads_kprobes_only_for_a_kprobe(tree):
     tree.write("/proc/sys/kernel/osrelease", "6.1.0-57-cloud-amd64\n")
     tree.write("/proc/sys/kernel/perf_event_paranoid", "3\n")
     tree.write("/boot/config-6.1.0-57-cloud-amd64", "CONFIG_KPROBES=y\nCONFIG_SECURITY_PERF_EVENTS_RESTRICT=y\n")
+    tree.write("/proc/sys/kernel/kptr_restrict", "1\n")
     tree.write("/sys/kernel/security/lockdown", "none [integrity] confidentiality\n")
     tree.write("/proc/self/mountinfo", "40 22 0:12 / /sys/kernel/tracing rw,nosuid - tracefs tracefs rw\n")
     me = {"seccomp_mode": 0, "capabilities": {"bounding": (1 << 41) - 1}}
     snapshot = {"container": {"detected": False}}
     found = {"seccomp_blocks_bpf": False, "tracefs_writable": True, "lockdown": "integrity",
-             "perf_event_paranoid": 3, "paranoid_3_denies_all": True}
+             "perf_event_paranoid": 3, "kptr_restrict": 1, "paranoid_3_denies_all": True}
     assert _tracecheck.bpf_host(snapshot, me, str(tree)) == found
     assert _tracecheck.bpf_host(snapshot, me, str(tree), system_wide=True) == dict(found, kprobes=True)
     tree.write("/boot/config-6.1.0-57-cloud-amd64", "# CONFIG_KPROBES is not set\n")
@@ -154,7 +155,8 @@ def test_bcc_host_adds_headers_and_debugfs(tree):
     assert _tracecheck.bcc_host(snapshot, me, str(tree))["debugfs_mounted"] is False
     # the snapshot's perf section answers without reading again
     perf = {"debugfs": {"mounted": None}, "tracefs": {"mounted": None}, "bcc_kernel_headers": {"found": False},
-            "settings": {"kernel.perf_event_paranoid": {"runtime": 2}}, "paranoid_3_denies_all": False,
+            "settings": {"kernel.perf_event_paranoid": {"runtime": 2}, "kernel.kptr_restrict": {"runtime": 0}},
+            "paranoid_3_denies_all": False,
             "seccomp_blocks_perf": False, "lockdown": {"mode": None}}
     found = _tracecheck.bcc_host(dict(snapshot, perf=perf), me, str(tree))
     assert (found["debugfs_mounted"], found["kernel_headers"], found["perf_event_paranoid"]) == (

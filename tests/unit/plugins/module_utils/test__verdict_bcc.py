@@ -13,7 +13,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.debugready.ptrace.plugins.module_utils._caps import CAP_NUMBERS
-from ansible_collections.debugready.ptrace.plugins.module_utils._verdict import ERRNO, REASONS, Tracer, decide_bcc
+from ansible_collections.debugready.ptrace.plugins.module_utils._verdict import (
+    ERRNO, REASONS, Tracer, decide_bcc, note_kernel_symbols,
+)
 
 BPF = 1 << CAP_NUMBERS["cap_bpf"]
 PERFMON = 1 << CAP_NUMBERS["cap_perfmon"]
@@ -163,3 +165,19 @@ def test_first_steps():
 def test_every_reason_has_its_errno():
     for reason in ("bcc_kernel_headers_missing", "bcc_uprobe_through_tracefs"):
         assert reason in ERRNO
+
+
+@pytest.mark.parametrize("verdict, visible, noted", [
+    ({"allowed": True, "explanation": "ok."}, False, True),
+    ({"allowed": None, "explanation": "ok."}, False, True),
+    ({"allowed": False, "explanation": "no."}, False, False),  # a refusal says why it is refused, nothing more
+    ({"allowed": True, "explanation": "ok."}, True, False),
+    ({"allowed": True, "explanation": "ok."}, None, False),
+    ({"allowed": True, "explanation": "ok.", "kernel_samples": False}, False, False),  # user space only
+])
+def test_kernel_symbols_note(verdict, visible, noted):
+    result = note_kernel_symbols(verdict, visible, 1)
+    assert ("kptr_restrict is 1" in result["explanation"]) is noted
+    assert result["allowed"] is verdict["allowed"]
+    if noted:
+        assert "CAP_SYSLOG" in result["explanation"] and "KASLR" in result["explanation"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -172,3 +173,13 @@ def test_another_bcc_tool_is_probed_with_funccount(capsys):
     result = run_module(capsys, {"user": "root", "pid": [os.getpid()], "tool": "/usr/share/bcc/tools/execsnoop",
                                  "probe": True})
     assert result["failed"] is True and "probe with tool: funccount-bpfcc" in result["msg"], result
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+@pytest.mark.parametrize("user", ["root", "nobody"])
+def test_kernel_symbols_is_what_kallsyms_shows_the_user(capsys, user):
+    result = run_module(capsys, {"user": user, "system_wide": True, "tool": "perf"})
+    prefix = [] if user == "root" else ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    done = subprocess.run(prefix + ["head", "-n", "1", "/proc/kallsyms"], capture_output=True, text=True,
+                          timeout=20, check=True, cwd="/")
+    assert result["tracer"]["kernel_symbols"] is (int(done.stdout.split()[0], 16) != 0), result["tracer"]
