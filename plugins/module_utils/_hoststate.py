@@ -74,7 +74,7 @@ def perf_facts(root, sysctl_cache=None, self_proc=None, container=None):
             "drift": runtime[key] is not None and at_boot is not None and runtime[key] != at_boot,
         }
     facts = {"settings": settings, "lockdown": _perf.lockdown(root), "bcc_tools": _perf.bcc_tools(root),
-             "bcc_kernel_headers": _perf.bcc_kernel_headers(root),
+             "bcc_version": _perf.bcc_version(root), "bcc_kernel_headers": _perf.bcc_kernel_headers(root),
              "bpftrace": _tools.tool_facts("bpftrace", root),
              "paranoid_3_denies_all": _perf.paranoid_3_denies_all(root)}
     self_proc = self_proc or _procs.describe("self", root)

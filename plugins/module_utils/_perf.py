@@ -12,6 +12,7 @@ Every reader takes `root`, and says null where the host does not show the answer
 
 from __future__ import annotations
 
+import glob
 import gzip
 import os
 import re
@@ -241,6 +242,27 @@ def bcc_kernel_headers(root="/", release=None):
     if modules:
         return {"found": None, "path": "%s/kernel/kernel/%s" % (kdir, modules[0]), "via": "kheaders_module"}
     return {"found": False, "path": None, "via": None}
+
+
+# BCC's Python package records its version: Debian's and Ubuntu's python3-bpfcc, the Red Hat family's python3-bcc,
+# or an upstream install under /usr/lib/pythonX.Y/site-packages.
+BCC_VERSION_FILES = ("/usr/lib/python3/dist-packages/bcc/version.py", "/usr/lib/python3*/site-packages/bcc/version.py",
+                     "/usr/lib64/python3*/site-packages/bcc/version.py")
+_BCC_VERSION = re.compile(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", re.M)
+
+
+def bcc_version(root="/"):
+    """The installed BCC's version from its Python package (no command: importing bcc loads libbcc), or None."""
+    for pattern in BCC_VERSION_FILES:
+        for path in sorted(glob.glob(_paths.host_path(root, pattern))):
+            try:
+                with open(path, "r") as handle:
+                    match = _BCC_VERSION.search(handle.read(4096))
+            except (OSError, UnicodeDecodeError):
+                continue
+            if match:
+                return match.group(1)
+    return None
 
 
 def bcc_tools(root="/"):

@@ -474,7 +474,8 @@ ansible_facts:
             - C(tracefs) and C(debugfs), whether each is C(mounted) (null when the mount table cannot be read), its
               C(path), C(mode) and whether it is C(read_only).
             - C(bpftrace), as a tool of RV(ansible_facts.ptrace.tools); C(bcc_tools), the BCC programs installed
-              (Debian's C(*-bpfcc) in C(/usr/sbin), or C(/usr/share/bcc/tools)); C(bcc_kernel_headers), where BCC
+              (Debian's C(*-bpfcc) in C(/usr/sbin), or C(/usr/share/bcc/tools)); C(bcc_version), from its Python
+              package (null when BCC is not installed); C(bcc_kernel_headers), where BCC
               finds the running kernel's headers, which it compiles every program against (C(found), C(path), and C(via),
               which is V(source) or V(build) under C(/lib/modules/RELEASE), V(kheaders) for
               C(/sys/kernel/kheaders.tar.xz), or V(kheaders_module) for a module only root can load, when C(found) is
@@ -507,6 +508,7 @@ ansible_facts:
             debugfs: {mounted: true, path: /sys/kernel/debug, mode: "0700", read_only: false}
             bpftrace: {installed: false, path: null, version: null, mode: null, owner: null, group: null, caps: null}
             bcc_tools: []
+            bcc_version: null
             bcc_kernel_headers: {found: false, path: null, via: null}
             paranoid_3_denies_all: true
             seccomp_blocks_perf: false

@@ -227,3 +227,43 @@ def test_kernel_symbols_visible_agrees_with_the_real_kallsyms(prefix, syslog):
     model = _perf.kernel_symbols_visible(_perf.runtime_value("kernel.kptr_restrict"),
                                          _perf.runtime_value("kernel.perf_event_paranoid"), syslog)
     assert model is _kallsyms_shows_addresses(prefix)
+
+
+def test_bcc_version_from_its_python_package(tmp_path):
+    assert _perf.bcc_version(str(tmp_path)) is None
+    package = tmp_path / "usr/lib64/python3.9/site-packages/bcc"
+    package.mkdir(parents=True)
+    (package / "version.py").write_text("__version__ = '0.28.0'\n")
+    assert _perf.bcc_version(str(tmp_path)) == "0.28.0"
+    debian = tmp_path / "usr/lib/python3/dist-packages/bcc"
+    debian.mkdir(parents=True)
+    (debian / "version.py").write_text('__version__ = "0.26.0"\n')
+    assert _perf.bcc_version(str(tmp_path)) == "0.26.0"
+
+
+@pytest.mark.parametrize("layout, found, via", [
+    ({"build/include/linux/kconfig.h": "f"}, True, "build"),
+    # Debian: build and source both directories (symlinks to /usr/src): source is searched
+    ({"build/Makefile": "f", "source/include/linux/kconfig.h": "f"}, True, "source"),
+    ({"build/Makefile": "f", "source/Makefile": "f"}, False, None),  # a leftover build dir without headers
+    ({"build/include/linux/kconfig.h": "d"}, False, None),  # kconfig.h must be a regular file
+    ({"kernel/kernel/kheaders.ko.xz": "f"}, None, "kheaders_module"),  # root loads it on demand
+    ({}, False, None),
+])
+def test_bcc_kernel_headers_follow_bccs_search(tmp_path, layout, found, via):
+    (tmp_path / "proc/sys/kernel").mkdir(parents=True)
+    (tmp_path / "proc/sys/kernel/osrelease").write_text("6.1.0-57-cloud-amd64\n")
+    kdir = tmp_path / "lib/modules/6.1.0-57-cloud-amd64"
+    for name, kind in layout.items():
+        (kdir / name).parent.mkdir(parents=True, exist_ok=True)
+        if kind == "d":
+            (kdir / name).mkdir()
+        else:
+            (kdir / name).write_text("")
+    headers = _perf.bcc_kernel_headers(str(tmp_path))
+    assert (headers["found"], headers["via"]) == (found, via), headers
+    (tmp_path / "sys/kernel").mkdir(parents=True)
+    (tmp_path / "sys/kernel/kheaders.tar.xz").write_text("")
+    if found is not True:
+        assert _perf.bcc_kernel_headers(str(tmp_path))["via"] == "kheaders"
+    assert _perf.bcc_kernel_headers(str(tmp_path), release="../x") == {"found": None, "path": None, "via": None}
