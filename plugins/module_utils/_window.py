@@ -1,0 +1,435 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, debugready.ptrace contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Debug windows: what a window opened, until when, and how it closes on the host itself.
+
+A window is a record in WINDOWS_DIR/NAME.json: who opened it (the controller's user and host), when, when it ends,
+and `undo`, the ordered list of actions that put back what it changed. debug_window writes the record, installs this
+collection's module_utils under CODE_DIR and a systemd timer that runs `_window_cli close NAME` at the end (and at
+the next boot if the host was down then). Closing runs the same writers as the modules: ptrace_scope's and
+kernel_setting's sysctl writer, sudoers_grant's validated removal, the distribution's group tool. Every open, renew,
+close and failed close writes one syslog line, identifier SYSLOG_IDENT, key=value fields.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+
+from ansible_collections.debugready.ptrace.plugins.module_utils import (
+    _fileio, _hoststate, _sudoers_write, _sysctl_write,
+)
+
+WINDOWS_DIR = "/var/lib/debugready/windows"
+CODE_DIR = "/usr/local/lib/debugready"
+UNIT_DIR = "/etc/systemd/system"
+UNIT_PREFIX = "debugready-window-"
+SYSLOG_IDENT = "debugready-window"
+RECORD_VERSION = 1
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# A longer window is a standing grant: say so by not opening it.
+LONGEST = datetime.timedelta(days=7)
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The module_utils the closer imports, which debug_window installs under CODE_DIR.
+CLOSER_MODULE_UTILS = (
+    "_caps", "_command", "_container", "_fileio", "_findings", "_hoststate", "_lsm", "_paths", "_perf", "_procs",
+    "_sudoers", "_sudoers_match", "_sudoers_syntax", "_sudoers_write", "_sysctl", "_sysctl_write", "_tools", "_window",
+    "_window_cli",
+)
+PACKAGE = "ansible_collections.debugready.ptrace.plugins.module_utils"
+
+# The actions a window can undo, with their fields and types; anything else in a record is refused.
+ACTIONS = {
+    # a sysctl back to `runtime` (None: left alone); `file`/`file_value`: the persisted file an earlier run of the
+    # collection had written, put back; without them the collection's own files are removed
+    "sysctl": {"key": str, "runtime": (int, type(None)), "file": (str, type(None)), "file_value": (int, type(None))},
+    "sudoers_absent": {"name": str},  # a sudoers_grant drop-in, removed with sudoers_grant's validation
+    "remove_file": {"path": str},  # a capability copy
+    "group_remove_members": {"group": str, "members": list, "tool": list},  # tool: argv prefix, user and group follow
+    "group_absent": {"group": str, "tool": list},  # tool: argv prefix, the group follows
+}
+# Where remove_file may act: the copies the role makes live in these directories.
+REMOVABLE_DIRS = ("/usr/local/bin/", "/usr/local/sbin/", "/opt/")
+
+
+class WindowError(Exception):
+    """Bad input or an unusable record: nothing is changed."""
+
+
+def check_name(name):
+    if not isinstance(name, str) or not NAME.match(name):
+        raise WindowError("name %r: lower-case letters, digits, '-' and '_', starting with a letter or digit, at "
+                          "most 63 characters" % (name,))
+    return name
+
+
+def parse_end(value, now):
+    """The window's end, an aware UTC datetime, from a duration ('2h', '90m', '1d') or a UTC time; in the future
+    and at most LONGEST away."""
+    try:
+        end = _sudoers_write.parse_not_after(value, now)
+    except _sudoers_write.SudoersInputError as exc:
+        raise WindowError(str(exc).replace("not_after", "end"))
+    if end <= now:
+        raise WindowError("end %s is not in the future (now %s)" % (format_time(end), format_time(now)))
+    if end - now > LONGEST:
+        raise WindowError("end %s is more than %d days away: a window that long is a standing grant; open a shorter "
+                          "one and renew it" % (format_time(end), LONGEST.days))
+    return end
+
+
+def format_time(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime(TIME_FORMAT)
+
+
+def parse_time(text):
+    return datetime.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=datetime.timezone.utc)
+
+
+def check_undo(undo):
+    """The undo list, each action checked against ACTIONS; raises WindowError."""
+    if not isinstance(undo, list):
+        raise WindowError("undo must be a list of actions")
+    for index, action in enumerate(undo):
+        kind = action.get("action") if isinstance(action, dict) else None
+        fields = ACTIONS.get(kind)
+        if fields is None:
+            raise WindowError("undo[%d]: unknown action %r (known: %s)" % (index, kind, ", ".join(sorted(ACTIONS))))
+        extra = set(action) - set(fields) - {"action"}
+        if extra:
+            raise WindowError("undo[%d] (%s): unknown fields %s" % (index, kind, ", ".join(sorted(extra))))
+        for field, types in fields.items():
+            if not isinstance(action.get(field), types) or isinstance(action.get(field), bool):
+                raise WindowError("undo[%d] (%s): %s must be %s" % (index, kind, field, _type_names(types)))
+        if kind == "sysctl" and action["key"] not in _sysctl_write.SETTINGS:
+            raise WindowError("undo[%d]: sysctl %s is not one the collection manages" % (index, action["key"]))
+        if kind == "sysctl" and (action["file"] is None) != (action["file_value"] is None):
+            raise WindowError("undo[%d]: file and file_value go together" % index)
+        if kind == "sudoers_absent":
+            try:
+                _sudoers_write.check_name(action["name"])
+            except _sudoers_write.SudoersInputError as exc:
+                raise WindowError("undo[%d]: %s" % (index, exc))
+        if kind == "remove_file":
+            path = action["path"]
+            if os.path.normpath(path) != path or not path.startswith(REMOVABLE_DIRS):
+                raise WindowError("undo[%d]: remove_file %r must be a normalised path under %s" % (
+                    index, path, ", ".join(REMOVABLE_DIRS)))
+        if kind.startswith("group_"):
+            if not action["tool"] or not all(isinstance(a, str) and a for a in action["tool"]) \
+                    or not action["tool"][0].startswith("/"):
+                raise WindowError("undo[%d]: tool must be an argv starting with an absolute path" % index)
+            for name in [action["group"]] + list(action.get("members", [])):
+                if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$", name):
+                    raise WindowError("undo[%d]: %r is not a user or group name" % (index, name))
+    return undo
+
+
+def _type_names(types):
+    types = types if isinstance(types, tuple) else (types,)
+    return " or ".join({str: "a string", int: "an integer", list: "a list", type(None): "null"}[t] for t in types)
+
+
+def new_record(name, end, now, opened_by, profile, undo, previous=None):
+    """The record of a window opened (or renewed, when `previous` is the record on the host) now."""
+    check_undo(undo)
+    record = {
+        "version": RECORD_VERSION,
+        "name": check_name(name),
+        "profile": profile,
+        "opened_at": previous["opened_at"] if previous else format_time(now),
+        "opened_by": previous["opened_by"] if previous else dict(opened_by),
+        "ends_at": format_time(end),
+        "renewed_at": format_time(now) if previous else None,
+        # a renewal keeps the first undo list: it is what puts the host back as it was before the first open
+        "undo": previous["undo"] if previous else undo,
+    }
+    return record
+
+
+def record_path(name, root="/"):
+    return os.path.join(root, WINDOWS_DIR.lstrip("/"), check_name(name) + ".json")
+
+
+def read_record(name, root="/"):
+    """The record of window `name`, or None when there is none; WindowError when it cannot be used."""
+    path = record_path(name, root)
+    try:
+        data = _fileio.read_bytes(path)
+    except _fileio.FileWriteError as exc:
+        raise WindowError(str(exc))
+    if data is None:
+        return None
+    try:
+        record = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise WindowError("%s is not a window record: %s" % (path, exc))
+    if not isinstance(record, dict) or record.get("version") != RECORD_VERSION or record.get("name") != name:
+        raise WindowError("%s is not a version %d record of window %s" % (path, RECORD_VERSION, name))
+    check_undo(record.get("undo"))
+    parse_time(record["ends_at"])
+    return record
+
+
+def remove_record(name, root="/"):
+    return _fileio.remove(record_path(name, root))
+
+
+def list_records(root="/", now=None):
+    """[{name, profile, opened_at, opened_by, ends_at, expired, problem}] of every record on the host, sorted by
+    name; a record that cannot be read is listed with its `problem`."""
+    directory = os.path.join(root, WINDOWS_DIR.lstrip("/"))
+    try:
+        names = sorted(n[:-5] for n in os.listdir(directory) if n.endswith(".json") and NAME.match(n[:-5]))
+    except OSError:
+        return []
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    found = []
+    for name in names:
+        entry = {"name": name, "profile": None, "opened_at": None, "opened_by": None, "ends_at": None,
+                 "expired": None, "problem": None}
+        try:
+            record = read_record(name, root)
+        except WindowError as exc:
+            entry["problem"] = str(exc)
+        else:
+            if record is None:
+                continue
+            entry.update((key, record[key]) for key in ("profile", "opened_at", "opened_by", "ends_at"))
+            entry["expired"] = parse_time(record["ends_at"]) <= now
+        found.append(entry)
+    return found
+
+
+def audit_line(event, name, **fields):
+    """One audit record: `event=open name=NAME key=value ...`, values quoted when they hold spaces or quotes."""
+    parts = ["event=%s" % event, "name=%s" % name]
+    for key in sorted(fields):
+        value = fields[key]
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+        if not text or re.search(r'[\s"=\\]', text):
+            text = '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+        parts.append("%s=%s" % (key, text))
+    return " ".join(parts)
+
+
+def units(name, end, python, code_dir=CODE_DIR, entry=PACKAGE + "._window_cli"):
+    """{file name: text} of the timer and the service that close window `name` at `end` (UTC). Persistent: a host
+    that was down at the end closes the window at its next boot."""
+    unit = UNIT_PREFIX + check_name(name)
+    service = (
+        "# Managed by debugready.ptrace (debug_window): closes the debug window %(name)s.\n"
+        "[Unit]\n"
+        "Description=Close the debug window %(name)s\n"
+        "\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        "Environment=PYTHONPATH=%(code)s PYTHONDONTWRITEBYTECODE=1\n"
+        "ExecStart=%(python)s -m %(entry)s close %(name)s\n"
+    ) % {"name": name, "code": code_dir, "python": python, "entry": entry}
+    timer = (
+        "# Managed by debugready.ptrace (debug_window): the end of the debug window %(name)s.\n"
+        "[Unit]\n"
+        "Description=End of the debug window %(name)s\n"
+        "\n"
+        "[Timer]\n"
+        "OnCalendar=%(when)s UTC\n"
+        "Persistent=true\n"
+        "AccuracySec=1s\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=timers.target\n"
+    ) % {"name": name, "when": end.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
+    return {unit + ".service": service, unit + ".timer": timer}
+
+
+def closer_sources(read):
+    """{file name: bytes} of the module_utils the closer imports; `read(name)` returns one file's bytes (the module
+    reads its own bundled copies, so the host runs exactly the code that opened the window)."""
+    return dict((name + ".py", read(name + ".py")) for name in CLOSER_MODULE_UTILS)
+
+
+def desired_files(record, python, sources, root="/", entry=PACKAGE + "._window_cli"):
+    """{path: (bytes, mode)} of everything an open window keeps on the host: its record, the closer's code and,
+    when `python` is set (systemd runs here), its timer and service."""
+    files = {record_path(record["name"], root): (
+        (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"), 0o600)}
+    code = os.path.join(root, CODE_DIR.lstrip("/"), *PACKAGE.split("."))
+    for name, data in sources.items():
+        files[os.path.join(code, name)] = (data, 0o644)
+    if python:
+        end = parse_time(record["ends_at"])
+        for name, text in units(record["name"], end, python, entry=entry).items():
+            files[os.path.join(root, UNIT_DIR.lstrip("/"), name)] = (text.encode("utf-8"), 0o644)
+    return files
+
+
+def differing(files):
+    """The paths of `files` whose content or mode differ on the host (missing ones included)."""
+    found = []
+    for path, (data, mode) in sorted(files.items()):
+        try:
+            st = os.lstat(path)
+            same = (st.st_mode & 0o7777) == mode and _fileio.read_bytes(path) == data
+        except OSError:
+            same = False
+        if not same:
+            found.append(path)
+    return found
+
+
+def write_files(files, paths):
+    """Write each of `paths` from `files` atomically, root-owned; the directories are created as needed (0755, the
+    windows directory 0700)."""
+    for path in paths:
+        data, mode = files[path]
+        _make_dirs(os.path.dirname(path), 0o700 if path.endswith(".json") else 0o755)
+        _fileio.write_atomic(path, data, mode)
+
+
+def _make_dirs(directory, mode):
+    missing = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, mode)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise WindowError("cannot create %s: %s" % (path, os.strerror(exc.errno or 0)))
+        os.chmod(path, mode)  # not the umask's
+
+
+def audit(event, name, **fields):
+    """Write one audit record to syslog (the journal where systemd runs): identifier SYSLOG_IDENT, facility
+    authpriv. Find them with `journalctl -t debugready-window`. Returns the line."""
+    import syslog  # here, not at the top: the module_utils stay importable where syslog is not (unit tests mock it)
+    line = audit_line(event, name, **fields)
+    syslog.openlog(SYSLOG_IDENT, 0, syslog.LOG_AUTHPRIV)
+    syslog.syslog(syslog.LOG_NOTICE if event != "close_failed" else syslog.LOG_ERR, line)
+    syslog.closelog()
+    return line
+
+
+def timer_unit_name(name):
+    return UNIT_PREFIX + check_name(name) + ".timer"
+
+
+def remove_units(name, run, root="/"):
+    """Stop and remove the window's timer and service; True when something was there. Raises WindowError when
+    systemctl fails."""
+    unit = UNIT_PREFIX + check_name(name)
+    files = [os.path.join(root, UNIT_DIR.lstrip("/"), unit + suffix) for suffix in (".service", ".timer")]
+    if not any(os.path.lexists(path) for path in files):
+        return False
+    rc, out, err = run(["systemctl", "disable", "--now", timer_unit_name(name)])
+    if rc != 0 and os.path.exists(os.path.join(root, "run/systemd/system")):
+        raise WindowError("systemctl disable --now %s failed (rc %s): %s" % (
+            timer_unit_name(name), rc, (err or out).strip()))
+    for path in files:
+        _fileio.remove(path)
+    run(["systemctl", "daemon-reload"])
+    return True
+
+
+# --- closing: the same writers as the modules -----------------------------------------------------
+
+def close(record, run, root="/", now=None, hostname=None):
+    """Carry out the record's undo list, in order, each action on its own: a failure does not stop the others
+    (closing as much as can be closed beats stopping). Returns [{action, changed, error}]."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    results = []
+    facts = None
+    for action in record["undo"]:
+        kind = action["action"]
+        try:
+            if kind == "sysctl":
+                if facts is None:
+                    facts = _hoststate.gather(root=root, sections=("yama", "container"), run=run)
+                changed = _close_sysctl(action, facts, root)
+            elif kind == "sudoers_absent":
+                changed = _close_sudoers(action, run, root, now, hostname)
+            elif kind == "remove_file":
+                changed = _fileio.remove(os.path.join(root, action["path"].lstrip("/")))
+            else:
+                changed = _close_group(action, run, root)
+            results.append({"action": kind, "target": _target(action), "changed": bool(changed), "error": None})
+        except (_sysctl_write.SysctlInputError, _sysctl_write.SysctlWriteError, _fileio.FileWriteError,
+                _sudoers_write.SudoersInputError, _sudoers_write.SudoersHostError,
+                _sudoers_write.SudoersValidationError, WindowError, OSError) as exc:
+            results.append({"action": kind, "target": _target(action), "changed": False, "error": str(exc)})
+    return results
+
+
+def _target(action):
+    return action.get("key") or action.get("name") or action.get("path") or action.get("group")
+
+
+def _close_sysctl(action, facts, root):
+    setting = _sysctl_write.SETTINGS[action["key"]]
+    steps = []
+    if action["file"] is None:
+        # the collection's files removed, the runtime value put back in the same plan
+        steps.append({"state": "absent", "value": action["runtime"], "confirm_scope_3": True,
+                      "confirm_irreversible": True})
+    else:
+        steps.append({"value": action["file_value"], "file": action["file"], "apply": "persistent",
+                      "confirm_scope_3": True, "confirm_irreversible": True})
+        if action["runtime"] is not None:
+            steps.append({"value": action["runtime"], "apply": "runtime", "confirm_scope_3": True,
+                          "confirm_irreversible": True})
+    changed = False
+    for params in steps:
+        plan = _sysctl_write.plan(params, facts, root, setting)
+        if plan.skip_reason:
+            raise WindowError("%s: %s" % (action["key"], plan.skip_reason))
+        if plan.changed:
+            _sysctl_write.apply(plan, root)
+            changed = True
+    return changed
+
+
+def _close_sudoers(action, run, root, now, hostname):
+    params = dict((name, spec.get("default")) for name, spec in _sudoers_write.GRANT_OPTIONS.items())
+    params.update(name=action["name"], state="absent")
+    host = _sudoers_write.read_host(params, root=root, hostname=hostname, run=run)
+    plan = _sudoers_write.plan(params, host, now)
+    if plan.changed:
+        _sudoers_write.remove(run, host.visudo, plan.path, root)
+    return plan.changed
+
+
+def _close_group(action, run, root):
+    members = _group_members(action["group"], root)
+    if members is None:
+        return False  # the group is gone already
+    if action["action"] == "group_absent":
+        argvs = [list(action["tool"]) + [action["group"]]]
+    else:
+        argvs = [list(action["tool"]) + [user, action["group"]] for user in action["members"] if user in members]
+    for argv in argvs:
+        rc, out, err = run(argv)
+        if rc != 0:
+            raise WindowError("%s failed (rc %s): %s" % (" ".join(argv), rc, (err or out).strip()))
+    return bool(argvs)
+
+
+def _group_members(group, root="/"):
+    """The members listed in /etc/group for `group`, or None when there is no such group."""
+    try:
+        with open(os.path.join(root, "etc/group"), "r") as handle:
+            for line in handle:
+                fields = line.rstrip("\n").split(":")
+                if len(fields) >= 4 and fields[0] == group:
+                    return [m for m in fields[3].split(",") if m]
+    except OSError:
+        return None
+    return None
