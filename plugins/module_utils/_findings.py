@@ -35,6 +35,7 @@ def evaluate(facts):
     found.extend(_lsm(facts.get("lsm")))
     found.extend(_capabilities(facts.get("capabilities")))
     found.extend(_sudoers_findings(facts.get("sudoers")))
+    found.extend(_windows(facts.get("windows")))
     return sorted(found, key=lambda f: SEVERITIES.index(f["severity"]))
 
 
@@ -95,6 +96,34 @@ def _container(container):
             "Start the container with --cap-add SYS_PTRACE (securityContext.capabilities.add: [SYS_PTRACE] "
             "on Kubernetes)."))
     return out
+
+
+def _windows(windows):
+    out = []
+    for window in windows or []:
+        if window["problem"]:
+            out.append(finding(
+                "window_record_unusable", "high",
+                "The record of debug window %s cannot be used, so nothing can close it: %s" % (
+                    window["name"], window["problem"]),
+                "Put the host back with the revert playbook, then remove the record and its timer "
+                "(debugready.ptrace.debug_window name=%s state=absent close_now=false)." % window["name"],
+                window=window["name"]))
+        elif window["expired"]:
+            out.append(finding(
+                "window_past_end", "high",
+                "Debug window %s (%s, opened by %s) ended at %s and is still open: %s." % (
+                    window["name"], window["profile"], _who(window["opened_by"]), window["ends_at"],
+                    "its timer has not closed it (see journalctl -t debugready-window)" if window["closes_itself"]
+                    else "nothing on this host closes it (no systemd timer)"),
+                "Close it: debugready.ptrace.debug_window name=%s state=absent (or the revert playbook)."
+                % window["name"], window=window["name"]))
+    return out
+
+
+def _who(opened_by):
+    opened_by = opened_by or {}
+    return "@".join(part for part in (opened_by.get("user"), opened_by.get("host")) if part) or "an unknown user"
 
 
 def _lsm(lsm):

@@ -16,10 +16,10 @@ import os
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
     _caps, _command, _container, _fileio, _findings, _lsm, _perf, _procs, _sudoers, _sudoers_write, _sysctl,
-    _sysctl_write, _tools,
+    _sysctl_write, _tools, _window,
 )
 
-SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf")
+SECTIONS = ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf", "windows")
 
 
 def _read_int(path):
@@ -212,6 +212,8 @@ def _gather(root, sections, tools, scan_dirs, commands, validate_sudoers, tool_v
             models["sudoers"] = policy
     if "perf" in sections:
         facts["perf"] = perf_facts(root, sysctl_cache, self_proc, facts.get("container"))
+    if "windows" in sections:
+        facts["windows"] = _window.list_records(root, now)
     if "tools" in sections and version_run is not None:
         for name, info in facts["tools"].items():
             if info["installed"]:

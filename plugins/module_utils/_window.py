@@ -20,9 +20,7 @@ import json
 import os
 import re
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import (
-    _fileio, _hoststate, _sudoers_write, _sysctl_write,
-)
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _sudoers_write, _sysctl_write
 
 WINDOWS_DIR = "/var/lib/debugready/windows"
 CODE_DIR = "/usr/local/lib/debugready"
@@ -191,7 +189,10 @@ def list_records(root="/", now=None):
     found = []
     for name in names:
         entry = {"name": name, "profile": None, "opened_at": None, "opened_by": None, "ends_at": None,
-                 "expired": None, "problem": None}
+                 "expired": None, "problem": None,
+                 # its timer is installed, and systemd runs to fire it
+                 "closes_itself": os.path.exists(os.path.join(root, UNIT_DIR.lstrip("/"), timer_unit_name(name)))
+                 and os.path.isdir(os.path.join(root, "run/systemd/system"))}
         try:
             record = read_record(name, root)
         except WindowError as exc:
@@ -353,6 +354,8 @@ def close(record, run, root="/", now=None, hostname=None):
         try:
             if kind == "sysctl":
                 if facts is None:
+                    # here: _hoststate lists the windows with this file
+                    from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate
                     facts = _hoststate.gather(root=root, sections=("yama", "container"), run=run)
                 changed = _close_sysctl(action, facts, root)
             elif kind == "sudoers_absent":

@@ -51,7 +51,7 @@ options:
       - C(findings) are always computed from the sections that were gathered.
     type: list
     elements: str
-    choices: [all, yama, kernel, lsm, container, tools, capabilities, sudoers, perf]
+    choices: [all, yama, kernel, lsm, container, tools, capabilities, sudoers, perf, windows]
     default: [all]
   tools:
     description:
@@ -512,6 +512,26 @@ ansible_facts:
             bcc_kernel_headers: {found: false, path: null, via: null}
             paranoid_3_denies_all: true
             seccomp_blocks_perf: false
+        windows:
+          description:
+            - The debug windows recorded on the host (M(debugready.ptrace.debug_window)), sorted by name. Each has
+              C(name), C(profile), C(opened_at), C(opened_by) (the controller's C(user) and C(host)), C(ends_at),
+              C(expired) (past its end and still open), C(closes_itself) (its systemd timer is installed and systemd
+              runs) and C(problem) (why the record cannot be used, else null).
+            - An expired window, or one whose record cannot be used, is also a finding (C(window_past_end),
+              C(window_record_unusable)).
+          returned: when gathered
+          type: list
+          elements: dict
+          sample:
+            - name: debug-access
+              profile: sudo
+              opened_at: "2026-12-05T16:00:00Z"
+              opened_by: {user: alice, host: laptop}
+              ends_at: "2026-12-05T18:00:00Z"
+              expired: false
+              closes_itself: true
+              problem: null
         trace:
           description:
             - One entry per O(trace) request, in order, with C(request) (the request as given), C(summary) (one

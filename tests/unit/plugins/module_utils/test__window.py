@@ -247,3 +247,15 @@ def test_close_puts_yama_back_with_ptrace_scopes_writer(tree):
     assert (results[0]["changed"], results[0]["error"]) == (True, None), results
     assert "kernel.yama.ptrace_scope = 2" in open(tree / previous).read()
     assert open(tree / "/proc/sys/kernel/yama/ptrace_scope").read().strip() == "2"
+
+
+def test_an_expired_window_is_a_finding(tree):
+    from ansible_collections.debugready.ptrace.plugins.module_utils import _findings
+    record = _window.new_record("debug-access", NOW + datetime.timedelta(hours=1), NOW,
+                                {"user": "alice", "host": "laptop"}, "sudo", UNDO)
+    tree.write(_window.record_path("debug-access"), json.dumps(record))
+    tree.write("/var/lib/debugready/windows/broken.json", "[]")
+    assert _findings.evaluate({"windows": _window.list_records(str(tree), NOW)})[0]["id"] == "window_record_unusable"
+    found = _findings.evaluate({"windows": _window.list_records(str(tree), NOW + datetime.timedelta(hours=2))})
+    assert [f["id"] for f in found] == ["window_record_unusable", "window_past_end"]
+    assert "opened by alice@laptop" in found[1]["message"] and "no systemd timer" in found[1]["message"]

@@ -52,7 +52,7 @@ def test_real_host_subset(capsys):
 def test_real_host_all(capsys):
     result = run_module(capsys, {})
     facts = result["ansible_facts"]["ptrace"]
-    assert facts["gathered"] == ["yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf"]
+    assert facts["gathered"] == ["yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf", "windows"]
     assert set(facts["tools"]) == {"strace", "gdb", "ltrace", "perf"}
     # the live perf settings, as /proc/sys has them on this machine
     for key, setting in facts["perf"]["settings"].items():
