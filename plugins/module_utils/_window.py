@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _sudoers_write, _sysctl_write
 
@@ -50,8 +51,10 @@ ACTIONS = {
     "group_remove_members": {"group": str, "members": list, "tool": list},  # tool: argv prefix, user and group follow
     "group_absent": {"group": str, "tool": list},  # tool: argv prefix, the group follows
 }
-# Where remove_file may act: the copies the role makes live in these directories.
+# remove_file removes a file in these directories (where the role's copies live by default), or elsewhere a file
+# that holds file capabilities (a copy made at another path): never a plain system file.
 REMOVABLE_DIRS = ("/usr/local/bin/", "/usr/local/sbin/", "/opt/")
+CAPS_XATTR = "security.capability"
 
 
 class WindowError(Exception):
@@ -114,9 +117,8 @@ def check_undo(undo):
                 raise WindowError("undo[%d]: %s" % (index, exc))
         if kind == "remove_file":
             path = action["path"]
-            if os.path.normpath(path) != path or not path.startswith(REMOVABLE_DIRS):
-                raise WindowError("undo[%d]: remove_file %r must be a normalised path under %s" % (
-                    index, path, ", ".join(REMOVABLE_DIRS)))
+            if not path.startswith("/") or os.path.normpath(path) != path or path == "/":
+                raise WindowError("undo[%d]: remove_file %r must be a normalised absolute path" % (index, path))
         if kind.startswith("group_"):
             if not action["tool"] or not all(isinstance(a, str) and a for a in action["tool"]) \
                     or not action["tool"][0].startswith("/"):
@@ -143,8 +145,7 @@ def new_record(name, end, now, opened_by, profile, undo, previous=None):
         "opened_by": previous["opened_by"] if previous else dict(opened_by),
         "ends_at": format_time(end),
         "renewed_at": format_time(now) if previous else None,
-        # a renewal keeps the first undo list: it is what puts the host back as it was before the first open
-        "undo": previous["undo"] if previous else undo,
+        "undo": undo,
     }
     return record
 
@@ -174,7 +175,11 @@ def read_record(name, root="/"):
 
 
 def remove_record(name, root="/"):
-    return _fileio.remove(record_path(name, root))
+    """Remove the window's record and, once no window is left, the closer's code (CODE_DIR)."""
+    removed = _fileio.remove(record_path(name, root))
+    if not list_records(root):
+        shutil.rmtree(os.path.join(root, CODE_DIR.lstrip("/")), ignore_errors=True)
+    return removed
 
 
 def list_records(root="/", now=None):
@@ -257,14 +262,14 @@ def closer_sources(read):
 
 
 def desired_files(record, python, sources, root="/", entry=PACKAGE + "._window_cli"):
-    """{path: (bytes, mode)} of everything an open window keeps on the host: its record, the closer's code and,
-    when `python` is set (systemd runs here), its timer and service."""
+    """{path: (bytes, mode)} of everything an open window keeps on the host: its record and, when `python` is set
+    (systemd runs here), the closer's code, its timer and its service."""
     files = {record_path(record["name"], root): (
         (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"), 0o600)}
-    code = os.path.join(root, CODE_DIR.lstrip("/"), *PACKAGE.split("."))
-    for name, data in sources.items():
-        files[os.path.join(code, name)] = (data, 0o644)
     if python:
+        code = os.path.join(root, CODE_DIR.lstrip("/"), *PACKAGE.split("."))
+        for name, data in sources.items():
+            files[os.path.join(code, name)] = (data, 0o644)
         end = parse_time(record["ends_at"])
         for name, text in units(record["name"], end, python, entry=entry).items():
             files[os.path.join(root, UNIT_DIR.lstrip("/"), name)] = (text.encode("utf-8"), 0o644)
@@ -343,9 +348,10 @@ def remove_units(name, run, root="/"):
 
 # --- closing: the same writers as the modules -----------------------------------------------------
 
-def close(record, run, root="/", now=None, hostname=None):
+def close(record, run, root="/", now=None, hostname=None, check=False):
     """Carry out the record's undo list, in order, each action on its own: a failure does not stop the others
-    (closing as much as can be closed beats stopping). Returns [{action, changed, error}]."""
+    (closing as much as can be closed beats stopping). Returns [{action, target, changed, error}]. `check`: only
+    say what would change (each writer plans, nothing is written or run)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     results = []
     facts = None
@@ -357,13 +363,13 @@ def close(record, run, root="/", now=None, hostname=None):
                     # here: _hoststate lists the windows with this file
                     from ansible_collections.debugready.ptrace.plugins.module_utils import _hoststate
                     facts = _hoststate.gather(root=root, sections=("yama", "container"), run=run)
-                changed = _close_sysctl(action, facts, root)
+                changed = _close_sysctl(action, facts, root, check)
             elif kind == "sudoers_absent":
-                changed = _close_sudoers(action, run, root, now, hostname)
+                changed = _close_sudoers(action, run, root, now, hostname, check)
             elif kind == "remove_file":
-                changed = _fileio.remove(os.path.join(root, action["path"].lstrip("/")))
+                changed = _close_copy(action["path"], root, check)
             else:
-                changed = _close_group(action, run, root)
+                changed = _close_group(action, run, root, check)
             results.append({"action": kind, "target": _target(action), "changed": bool(changed), "error": None})
         except (_sysctl_write.SysctlInputError, _sysctl_write.SysctlWriteError, _fileio.FileWriteError,
                 _sudoers_write.SudoersInputError, _sudoers_write.SudoersHostError,
@@ -376,7 +382,7 @@ def _target(action):
     return action.get("key") or action.get("name") or action.get("path") or action.get("group")
 
 
-def _close_sysctl(action, facts, root):
+def _close_sysctl(action, facts, root, check=False):
     setting = _sysctl_write.SETTINGS[action["key"]]
     steps = []
     if action["file"] is None:
@@ -393,24 +399,38 @@ def _close_sysctl(action, facts, root):
     for params in steps:
         plan = _sysctl_write.plan(params, facts, root, setting)
         if plan.skip_reason:
-            raise WindowError("%s: %s" % (action["key"], plan.skip_reason))
+            continue  # not this host's to set (a container, no such key), as ptrace_scope and kernel_setting skip
         if plan.changed:
-            _sysctl_write.apply(plan, root)
+            if not check:
+                _sysctl_write.apply(plan, root)
             changed = True
     return changed
 
 
-def _close_sudoers(action, run, root, now, hostname):
+def _close_copy(path, root, check=False):
+    full = os.path.join(root, path.lstrip("/"))
+    if not os.path.lexists(full):
+        return False
+    if not path.startswith(REMOVABLE_DIRS):
+        try:
+            os.getxattr(full, CAPS_XATTR, follow_symlinks=False)
+        except OSError:
+            raise WindowError("%s holds no file capabilities and is outside %s: not a capability copy, left in "
+                              "place" % (path, ", ".join(REMOVABLE_DIRS)))
+    return True if check else _fileio.remove(full)
+
+
+def _close_sudoers(action, run, root, now, hostname, check=False):
     params = dict((name, spec.get("default")) for name, spec in _sudoers_write.GRANT_OPTIONS.items())
     params.update(name=action["name"], state="absent")
     host = _sudoers_write.read_host(params, root=root, hostname=hostname, run=run)
     plan = _sudoers_write.plan(params, host, now)
-    if plan.changed:
+    if plan.changed and not check:
         _sudoers_write.remove(run, host.visudo, plan.path, root)
     return plan.changed
 
 
-def _close_group(action, run, root):
+def _close_group(action, run, root, check=False):
     members = _group_members(action["group"], root)
     if members is None:
         return False  # the group is gone already
@@ -418,7 +438,7 @@ def _close_group(action, run, root):
         argvs = [list(action["tool"]) + [action["group"]]]
     else:
         argvs = [list(action["tool"]) + [user, action["group"]] for user in action["members"] if user in members]
-    for argv in argvs:
+    for argv in argvs if not check else ():
         rc, out, err = run(argv)
         if rc != 0:
             raise WindowError("%s failed (rc %s): %s" % (" ".join(argv), rc, (err or out).strip()))

@@ -50,10 +50,12 @@ options:
   state:
     description:
       - V(present) opens the window. When one of this O(name) is open already it keeps its end (so a converge run
-        again changes nothing), unless O(renew=true). A renewal moves the end and keeps the first opening's undo list,
-        which is what puts the host back as it was before it.
+        again changes nothing), unless O(renew=true), which moves the end. Either way the record takes the undo list
+        given now (the role computes it from its snapshot, taken before the first converge).
       - V(absent) closes it now. With O(close_now=true) its undo list is carried out (and the timer removed). With
         O(close_now=false) only the record and the timer go, for a caller that has put the host back itself.
+      - With O(state=absent), O(undo) given here is carried out instead of the record's (or without a record). The
+        debug_access role's revert is this, so a revert and a window's end put the host back with the same code.
     type: str
     choices: [present, absent]
     default: present
@@ -69,13 +71,14 @@ options:
     default: false
   undo:
     description:
-      - The actions that put the host back, in order. Required to open a window. Each is a dict with C(action) and
-        its fields.
+      - The actions that put the host back, in order. Required to open a window; with O(state=absent), carried out
+        when no window is open. Each is a dict with C(action) and its fields.
       - C(sysctl), with C(key) (C(kernel.yama.ptrace_scope) or a setting of M(debugready.ptrace.kernel_setting)),
         C(runtime) (the value to put back, or null) and C(file) and C(file_value) (a file an earlier run of the
         collection had written, put back; both null to remove the collection's files).
       - C(sudoers_absent), with C(name), a drop-in of M(debugready.ptrace.sudoers_grant).
-      - C(remove_file), with C(path), a capability copy under C(/usr/local/bin), C(/usr/local/sbin) or C(/opt).
+      - C(remove_file), with C(path), a capability copy. A file in C(/usr/local/bin), C(/usr/local/sbin) or C(/opt)
+        is removed; elsewhere only one that holds file capabilities (never a plain system file).
       - C(group_remove_members), with C(group), C(members) and C(tool) (the argv prefix of the distribution's tool,
         user and group follow, for example V([/usr/bin/gpasswd, -d])). C(group_absent), with C(group) and C(tool)
         (for example V([/usr/sbin/groupdel])).
@@ -209,7 +212,9 @@ def open_window(module, now, run):
     previous = _window.read_record(name, ROOT)
     _window.check_undo(params["undo"])
     if previous is not None and not params["renew"]:
-        record = previous  # its end stands; missing or changed files are put back below
+        # its end stands; the latest undo list replaces the earlier one (the role computes it from the same
+        # snapshot, with the members added since); missing or changed files are put back below
+        record = dict(previous, undo=params["undo"])
         if _window.parse_time(record["ends_at"]) <= now:
             module.warn("window %s is past its end (%s) and still open: its timer closes it now" % (
                 name, record["ends_at"]))
@@ -225,7 +230,7 @@ def open_window(module, now, run):
     files = _window.desired_files(record, sys.executable if systemd else None,
                                   _window.closer_sources(read_own_module_utils), ROOT, _window_cli.__name__)
     written = _window.differing(files)
-    renewed = previous is not None and record is not previous
+    renewed = previous is not None and record["ends_at"] != previous["ends_at"]
     result = dict(changed=bool(written), record=record, renewed=renewed,
                   closes_itself=systemd, written=written, audit=None)
     if module._diff:
@@ -244,7 +249,8 @@ def open_window(module, now, run):
             if rc != 0:
                 module.fail_json(msg="%s failed: the window's files are written but its timer is not running"
                                      % " ".join(argv), rc=rc, stdout=out, stderr=err, written=written)
-    result["audit"] = _window.audit("renew" if renewed else "repair" if previous else "open", name, profile=record["profile"],
+    event = "open" if previous is None else "renew" if renewed else "update" if record != previous else "repair"
+    result["audit"] = _window.audit(event, name, profile=record["profile"],
                                     opened_by=record["opened_by"], ends_at=record["ends_at"],
                                     closes_itself=systemd, undo=len(record["undo"]))
     return result
@@ -254,26 +260,35 @@ def close_window(module, now, run):
     params = module.params
     name = _window.check_name(params["name"])
     record = _window.read_record(name, ROOT)
-    if record is None:
-        return dict(changed=False, record=None, closed=[], audit=None)
-    result = dict(changed=True, record=None, closed=[], audit=None)
+    # the undo given (the role's revert, computed from its snapshot now), else the record's
+    undo = _window.check_undo(params["undo"]) if params["undo"] is not None else (record or {}).get("undo", [])
+    result = dict(changed=record is not None, record=None, closed=[], audit=None)
+    if params["close_now"]:
+        # first what would change (each writer plans), then, unless in check mode, the real thing
+        result["closed"] = _window.close({"undo": undo}, run, ROOT, now=now, hostname=socket.gethostname(),
+                                         check=True)
+        result["changed"] = result["changed"] or any(r["changed"] for r in result["closed"])
     if module._diff:
         path = _window.record_path(name, ROOT)
-        result["diff"] = dict(before=_fileio.read_bytes(path).decode("utf-8", "replace"), after="",
-                              before_header=path, after_header=path)
-    if module.check_mode:
+        before = _fileio.read_bytes(path) if record is not None else b""
+        result["diff"] = dict(before=before.decode("utf-8", "replace") + "".join(
+            "%s %s\n" % (r["action"], r["target"]) for r in result["closed"] if r["changed"]), after="",
+            before_header=path, after_header=path)
+    if module.check_mode or not result["changed"]:
         return result
     if params["close_now"]:
-        result["closed"] = _window.close(record, run, ROOT, now=now, hostname=socket.gethostname())
+        result["closed"] = _window.close({"undo": undo}, run, ROOT, now=now, hostname=socket.gethostname())
         failed = [r for r in result["closed"] if r["error"]]
         if failed:
-            line = _window.audit("close_failed", name, by="controller", ends_at=record["ends_at"],
+            line = _window.audit("close_failed", name, by="controller", ends_at=(record or {}).get("ends_at"),
                                  failed=["%s %s: %s" % (r["action"], r["target"], r["error"]) for r in failed])
             module.fail_json(msg="closing window %s: %s" % (name, "; ".join(
                 "%s %s: %s" % (r["action"], r["target"], r["error"]) for r in failed)), closed=result["closed"],
                 audit=line, record=record)
     _window.remove_units(name, run, ROOT)
     _window.remove_record(name, ROOT)
+    if record is None:
+        return result  # a revert without a window: nothing to audit as a window
     result["audit"] = _window.audit("close", name, by="controller", ends_at=record["ends_at"], early=True,
                                     changed=[r["action"] + " " + str(r["target"]) for r in result["closed"]
                                              if r["changed"]])

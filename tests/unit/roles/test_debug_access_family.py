@@ -24,10 +24,14 @@ from test_debug_access_vars import ROLE, trusted
 # How ansible's distribution facts name each model of distro_fixtures (which holds the Apache user and comm),
 # and where its packages put strace and which tool takes one user out of one group.
 FAMILY = {
-    "debian12": {"os_family": "Debian", "distribution": "Debian", "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
-    "ubuntu2404": {"os_family": "Debian", "distribution": "Ubuntu", "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
-    "rocky9": {"os_family": "RedHat", "distribution": "Rocky", "strace": "/usr/bin/strace", "remove": ["gpasswd", "-d"]},
-    "alpine320": {"os_family": "Alpine", "distribution": "Alpine", "strace": "/usr/bin/strace", "remove": ["delgroup"]},
+    "debian12": {"os_family": "Debian", "distribution": "Debian", "strace": "/usr/bin/strace",
+                 "remove": ["/usr/bin/gpasswd", "-d"], "delete": ["/usr/sbin/groupdel"]},
+    "ubuntu2404": {"os_family": "Debian", "distribution": "Ubuntu", "strace": "/usr/bin/strace",
+                   "remove": ["/usr/bin/gpasswd", "-d"], "delete": ["/usr/sbin/groupdel"]},
+    "rocky9": {"os_family": "RedHat", "distribution": "Rocky", "strace": "/usr/bin/strace",
+               "remove": ["/usr/bin/gpasswd", "-d"], "delete": ["/usr/sbin/groupdel"]},
+    "alpine320": {"os_family": "Alpine", "distribution": "Alpine", "strace": "/usr/bin/strace",
+                  "remove": ["/usr/sbin/delgroup"], "delete": ["/usr/sbin/delgroup"]},
 }
 DISTRIBUTIONS = dict((name, dict(FAMILY[name], user=model["user"], comm=model["comm"], include_dir=model["include_dir"]))
                      for name, model in MODELS.items())
@@ -137,28 +141,29 @@ def test_apache_settings_are_written_to_every_familys_include_directory():
 
 
 # ---- revert: who leaves the group, with which command ---------------------------------------------
+# The role renders the undo list (__debug_access_undo); debug_window (the revert) and a window's timer carry it out
+# with module_utils/_window.py, which takes out only those listed who are still members (its own unit tests, and
+# tests/real/test_window_undo_real.py on real group files).
 
-REMOVE_TASK = ("revert_members.yml", "Remove each of them from the group with the distribution's own tool")
-
-
-def revert_argvs(name, members, before, getent_group):
-    """The argv of each command the revert task would run, from the task's own loop and argv templates."""
-    with open(os.path.join(ROLE, "tasks", REMOVE_TASK[0])) as handle:
-        task = [t for t in yaml.safe_load(handle) if t.get("name") == REMOVE_TASK[1]][0]
-    facts = dict(facts_of(name), getent_group=getent_group)
-    extra = dict(task_vars(*REMOVE_TASK), debug_access_members=members,
-                 __debug_access_before={"group_existed": True, "group_members": before})
-    items = render(task["loop"], facts, **extra)
-    return [render(task["ansible.builtin.command"]["argv"], facts, item=item, **extra) for item in items]
+def group_undo(name, members, before):
+    undo = render("{{ __debug_access_undo }}", facts_of(name), debug_access_members=members,
+                  __debug_access_before=before)
+    return [action for action in undo if action["action"].startswith("group_")]
 
 
 @pytest.mark.parametrize("name", sorted(DISTRIBUTIONS))
 def test_revert_takes_out_only_the_members_the_role_added_with_the_familys_tool(name):
-    # carol was in the group before the role; bob was added by the role but someone took him out since.
-    argvs = revert_argvs(name, ["alice", "bob", "carol"], ["carol"], {"debug": ["x", "1001", "carol,alice"]})
-    assert argvs == [DISTRIBUTIONS[name]["remove"] + ["alice", "debug"]]
+    # carol was in the group before the role
+    assert group_undo(name, ["alice", "bob", "carol"], {"group_existed": True, "group_members": ["carol"]}) == [
+        {"action": "group_remove_members", "group": "debug", "members": ["alice", "bob"],
+         "tool": DISTRIBUTIONS[name]["remove"]}]
 
 
-def test_revert_runs_nothing_when_the_group_is_gone_or_empty():
-    assert revert_argvs("alpine320", ["alice"], [], {"debug": None}) == []
-    assert revert_argvs("rocky9", ["alice"], [], {"debug": ["x", "1001", ""]}) == []
+@pytest.mark.parametrize("name", sorted(DISTRIBUTIONS))
+def test_revert_removes_the_group_it_created_with_the_familys_tool(name):
+    assert group_undo(name, ["alice"], {"group_existed": False, "group_members": []}) == [
+        {"action": "group_absent", "group": "debug", "tool": DISTRIBUTIONS[name]["delete"]}]
+
+
+def test_without_a_snapshot_the_revert_leaves_the_group_alone():
+    assert group_undo("debian12", ["alice"], {}) == []

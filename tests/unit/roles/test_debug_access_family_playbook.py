@@ -75,13 +75,13 @@ def test_red_hat_family(resolved):
     # The faked facts stand: the role did not read os-release over them.
     assert (got["os_family"], got["known"], got["read_os_release"]) == ("RedHat", True, False)
     assert (got["service_user"], got["verify_process"], got["tool_dir"], got["group_remove"]) == \
-        ("apache", "httpd", "/usr/bin", ["gpasswd", "-d"])
+        ("apache", "httpd", "/usr/bin", ["/usr/bin/gpasswd", "-d"])
 
 
 def test_alpine(resolved):
     got = resolved["alpine320"]
     assert (got["service_user"], got["verify_process"], got["tool_dir"], got["group_remove"]) == \
-        ("apache", "httpd", "/usr/bin", ["delgroup"])
+        ("apache", "httpd", "/usr/bin", ["/usr/sbin/delgroup"])
 
 
 def test_inventory_variables_win_over_the_familys(resolved):
@@ -92,5 +92,5 @@ def test_inventory_variables_win_over_the_familys(resolved):
 def test_unknown_family_falls_back_to_debians_and_says_so(resolved):
     got = resolved["suse"]
     assert (got["known"], got["service_user"], got["verify_process"], got["group_remove"]) == \
-        (False, "www-data", "apache2", ["gpasswd", "-d"])
+        (False, "www-data", "apache2", ["/usr/bin/gpasswd", "-d"])
     assert "knows the conventions of Debian, RedHat, Alpine, not of Suse (openSUSE Leap)" in resolved["_log"]

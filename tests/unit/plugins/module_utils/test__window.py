@@ -48,9 +48,8 @@ def test_a_good_undo_list_passes():
 
 @pytest.mark.parametrize("action, words", [
     ({"action": "rm", "path": "/"}, "unknown action 'rm'"),
-    ({"action": "remove_file", "path": "/etc/shadow"}, "under /usr/local/bin/"),
-    ({"action": "remove_file", "path": "/usr/local/bin/../../etc/shadow"}, "normalised path"),
-    ({"action": "remove_file", "path": "usr/local/bin/x"}, "normalised path under"),
+    ({"action": "remove_file", "path": "/usr/local/bin/../../etc/shadow"}, "normalised absolute path"),
+    ({"action": "remove_file", "path": "usr/local/bin/x"}, "normalised absolute path"),
     ({"action": "remove_file", "path": "/usr/local/bin/x", "mode": "0755"}, "unknown fields mode"),
     ({"action": "sysctl", "key": "kernel.core_pattern", "runtime": 1, "file": None, "file_value": None},
      "not one the collection manages"),
@@ -70,14 +69,14 @@ def test_bad_undo_actions_are_refused(action, words):
         _window.check_undo([action])
 
 
-def test_a_renewal_moves_the_end_and_keeps_the_rest():
+def test_a_renewal_moves_the_end_keeps_who_and_when_and_takes_the_latest_undo():
     first = _window.new_record("debug-access", NOW + datetime.timedelta(hours=1), NOW, {"user": "alice"}, "sudo",
                                UNDO)
     later = NOW + datetime.timedelta(minutes=30)
     renewed = _window.new_record("debug-access", later + datetime.timedelta(hours=2), later, {"user": "bob"},
                                  "sudo", UNDO[:1], first)
     assert (renewed["opened_at"], renewed["opened_by"]) == (first["opened_at"], {"user": "alice"})
-    assert renewed["undo"] == UNDO
+    assert renewed["undo"] == UNDO[:1]
     assert (renewed["ends_at"], renewed["renewed_at"]) == ("2026-12-05T18:30:00Z", "2026-12-05T16:30:00Z")
 
 
@@ -155,17 +154,20 @@ def test_desired_files_are_written_once(tmp_path):
     listed = _window.list_records(str(tmp_path), NOW)
     assert [(w["name"], w["expired"]) for w in listed] == [("debug-access", False)]
     assert _window.list_records(str(tmp_path), NOW + datetime.timedelta(hours=2))[0]["expired"] is True
-    # no systemd: no units
-    assert len(_window.desired_files(record, None, {}, str(tmp_path))) == 1
+    # no systemd: the record only
+    assert len(_window.desired_files(record, None, _window.closer_sources(read_source), str(tmp_path))) == 1
+    # the last record gone, the code goes too
+    _window.remove_record("debug-access", str(tmp_path))
+    assert not os.path.exists(os.path.join(str(tmp_path), "usr/local/lib/debugready"))
 
 
 def test_an_unusable_record_is_listed_with_its_problem(tree):
     tree.write("/var/lib/debugready/windows/debug-access.json", "{not json")
     tree.write("/var/lib/debugready/windows/other.json", json.dumps({"version": 1, "name": "other", "undo": [
-        {"action": "remove_file", "path": "/etc/shadow"}], "ends_at": "2026-12-05T18:00:00Z"}))
+        {"action": "remove_file", "path": "etc/shadow"}], "ends_at": "2026-12-05T18:00:00Z"}))
     listed = _window.list_records(str(tree), NOW)
     assert [w["name"] for w in listed] == ["debug-access", "other"]
-    assert "not a window record" in listed[0]["problem"] and "/usr/local/bin/" in listed[1]["problem"]
+    assert "not a window record" in listed[0]["problem"] and "absolute path" in listed[1]["problem"]
 
 
 class FakeRun(object):
@@ -235,6 +237,9 @@ def test_close_puts_yama_back_with_ptrace_scopes_writer(tree):
     ours = "/etc/sysctl.d/99-debugready-ptrace-scope.conf"
     tree.write(ours, _sysctl_write.render(_sysctl_write.YAMA, 0))
     action = {"action": "sysctl", "key": "kernel.yama.ptrace_scope", "runtime": 1, "file": None, "file_value": None}
+    # check: the plan says it would change, nothing is written
+    assert _window.close({"undo": [action]}, FakeRun(), str(tree), NOW, check=True)[0]["changed"] is True
+    assert open(tree / "/proc/sys/kernel/yama/ptrace_scope").read().strip() == "0" and os.path.exists(tree / ours)
     results = _window.close({"undo": [action]}, FakeRun(), str(tree), NOW)
     assert results == [{"action": "sysctl", "target": "kernel.yama.ptrace_scope", "changed": True, "error": None}]
     assert open(tree / "/proc/sys/kernel/yama/ptrace_scope").read().strip() == "1"
@@ -259,3 +264,11 @@ def test_an_expired_window_is_a_finding(tree):
     found = _findings.evaluate({"windows": _window.list_records(str(tree), NOW + datetime.timedelta(hours=2))})
     assert [f["id"] for f in found] == ["window_record_unusable", "window_past_end"]
     assert "opened by alice@laptop" in found[1]["message"] and "no systemd timer" in found[1]["message"]
+
+
+def test_a_copy_elsewhere_is_removed_only_while_it_holds_file_capabilities(tree):
+    tree.write("/usr/bin/strace", "the package's own")
+    results = _window.close({"undo": [{"action": "remove_file", "path": "/usr/bin/strace"}]}, FakeRun(), str(tree),
+                            NOW)
+    assert "not a capability copy, left in place" in results[0]["error"]
+    assert os.path.exists(tree / "/usr/bin/strace")

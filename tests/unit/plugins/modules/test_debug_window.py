@@ -101,7 +101,7 @@ def test_without_systemd_it_refuses_unless_told_to_record(host, capsys):
 @pytest.mark.parametrize("args, words", [
     (dict(OPEN, end="8d"), "more than 7 days"),
     (dict(OPEN, end="yesterday"), "neither a duration"),
-    (dict(OPEN, undo=[{"action": "remove_file", "path": "/etc/passwd"}]), "under /usr/local/bin/"),
+    (dict(OPEN, undo=[{"action": "remove_file", "path": "etc/passwd"}]), "normalised absolute path"),
     (dict(OPEN, name="../x"), "lower-case letters"),
     ({"name": "debug-access", "undo": UNDO}, "requires end"),
 ])
@@ -120,6 +120,7 @@ def test_close_early_undoes_and_removes_the_timer(host, capsys):
         ("remove_file", True), ("group_remove_members", True)]
     assert not os.path.exists(host / "/usr/local/bin/strace-debug")
     assert not os.path.exists(host / RECORD) and not os.path.exists(host / TIMER)
+    assert not os.path.exists(host / "/usr/local/lib/debugready")
     assert host.calls == [["/usr/bin/gpasswd", "-d", "alice", "debug"],
                           ["systemctl", "disable", "--now", "debugready-window-debug-access.timer"],
                           ["systemctl", "daemon-reload"]]
@@ -141,3 +142,25 @@ def test_a_failed_close_keeps_the_window_and_says_so(host, capsys, monkeypatch):
     assert result["failed"] is True and "cannot lock" in result["msg"]
     assert os.path.exists(host / RECORD) and os.path.exists(host / TIMER)
     assert host.lines[-1].startswith("event=close_failed ")
+
+
+def test_a_revert_without_a_window_carries_out_the_undo_given(host, capsys):
+    """The role's revert: no window is open, its undo list is carried out with the same code."""
+    checked = run(capsys, {"name": "debug-access", "state": "absent", "undo": UNDO}, check=True, diff=True)
+    assert checked["changed"] is True and os.path.exists(host / "/usr/local/bin/strace-debug")
+    assert "remove_file /usr/local/bin/strace-debug" in checked["diff"]["before"]
+    result = run(capsys, {"name": "debug-access", "state": "absent", "undo": UNDO})
+    assert result["changed"] is True and result["audit"] is None
+    assert not os.path.exists(host / "/usr/local/bin/strace-debug")
+    assert ["/usr/bin/gpasswd", "-d", "alice", "debug"] in host.calls and host.lines == []
+    host.write("/etc/group", "debug:x:1001:\n")
+    assert run(capsys, {"name": "debug-access", "state": "absent", "undo": UNDO})["changed"] is False
+
+
+def test_a_converge_again_keeps_the_end_and_takes_the_new_undo(host, capsys):
+    first = run(capsys, OPEN)
+    more = UNDO + [{"action": "remove_file", "path": "/usr/local/bin/perf-debug"}]
+    again = run(capsys, dict(OPEN, undo=more))
+    assert again["changed"] is True and again["renewed"] is False
+    assert (again["record"]["ends_at"], again["record"]["undo"]) == (first["record"]["ends_at"], more)
+    assert host.lines[-1].startswith("event=update ")
