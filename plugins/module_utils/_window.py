@@ -212,13 +212,26 @@ def list_records(root="/", now=None):
 
 
 def audit_line(event, name, **fields):
-    """One audit record: `event=open name=NAME key=value ...`, values quoted when they hold spaces or quotes."""
+    """One audit record: `event=open name=NAME key=value ...`, in key order. A dict becomes one key per entry
+    (opened_by_user=alice), a list a comma-separated value, a bool true/false; a value is quoted when it holds
+    spaces, quotes or '='."""
+    flat = {}
+    for key, value in fields.items():
+        if isinstance(value, dict):
+            flat.update(("%s_%s" % (key, sub), item) for sub, item in value.items())
+        else:
+            flat[key] = value
     parts = ["event=%s" % event, "name=%s" % name]
-    for key in sorted(fields):
-        value = fields[key]
+    for key in sorted(flat):
+        value = flat[key]
         if value is None:
             continue
-        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (list, tuple)):
+            text = ",".join(str(item) for item in value)
+        else:
+            text = str(value)
         if not text or re.search(r'[\s"=\\]', text):
             text = '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
         parts.append("%s=%s" % (key, text))

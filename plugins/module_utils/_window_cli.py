@@ -60,7 +60,7 @@ def close_window(name, root="/"):
         say(str(exc), sys.stderr)  # the host is closed; a timer left behind finds no record next time
     _window.remove_record(name, root)
     _window.audit("close", name, by="timer", ends_at=record["ends_at"],
-                  changed=[r["action"] + " " + str(r["target"]) for r in results if r["changed"]])
+                  changed=[r["action"] + ":" + str(r["target"]) for r in results if r["changed"]])
     return 0
 
 

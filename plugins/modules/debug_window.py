@@ -25,7 +25,8 @@ description:
     are removed, and the distribution's group tool takes the members out.
   - Every open, renew, close and failed close writes one syslog record (the journal where systemd runs) with the
     identifier C(debugready-window) and key=value fields, for example
-    C(event=open name=debug-access ends_at=2026-12-05T18:00:00Z opened_by={"host":"laptop","user":"alice"}).
+    C(event=open name=debug-access closes_itself=true ends_at=2026-12-05T18:00:00Z opened_by_host=laptop
+    opened_by_user=alice profile=sudo undo=8).
     Find them with C(journalctl -t debugready-window).
   - B(Security.) A window is for access that is root-equivalent (sudo strace, a CAP_SYS_PTRACE copy, Yama at 0 or
     1). It is the end of that access, not its justification. Keep windows short and group-scoped, and read the
@@ -290,7 +291,7 @@ def close_window(module, now, run):
     if record is None:
         return result  # a revert without a window: nothing to audit as a window
     result["audit"] = _window.audit("close", name, by="controller", ends_at=record["ends_at"], early=True,
-                                    changed=[r["action"] + " " + str(r["target"]) for r in result["closed"]
+                                    changed=[r["action"] + ":" + str(r["target"]) for r in result["closed"]
                                              if r["changed"]])
     return result
 

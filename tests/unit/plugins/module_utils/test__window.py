@@ -88,9 +88,11 @@ def test_bad_names(name):
 
 def test_audit_line_is_key_value_and_quotes_what_needs_it():
     line = _window.audit_line("open", "debug-access", profile="sudo", opened_by={"user": "alice", "host": "lap top"},
-                              ends_at="2026-12-05T18:00:00Z", renewed=None, note='say "hi"')
-    assert line == ('event=open name=debug-access ends_at=2026-12-05T18:00:00Z note="say \\"hi\\"" '
-                    'opened_by="{\\"host\\":\\"lap top\\",\\"user\\":\\"alice\\"}" profile=sudo')
+                              ends_at="2026-12-05T18:00:00Z", renewed=None, note='say "hi"', closes_itself=True,
+                              changed=["remove_file:/usr/local/bin/strace-debug", "group_absent:debug"])
+    assert line == ('event=open name=debug-access changed=remove_file:/usr/local/bin/strace-debug,group_absent:debug '
+                    'closes_itself=true ends_at=2026-12-05T18:00:00Z note="say \\"hi\\"" opened_by_host="lap top" '
+                    'opened_by_user=alice profile=sudo')
 
 
 def test_audit_goes_to_syslog_with_the_identifier(monkeypatch):

@@ -42,7 +42,7 @@ def test_close_undoes_removes_the_timer_and_audits(tree, lines, monkeypatch):
     assert not os.path.exists(tree / _window.record_path("debug-access"))
     assert not os.path.exists(tree / "/etc/systemd/system/debugready-window-debug-access.timer")
     assert calls[0] == ["systemctl", "disable", "--now", "debugready-window-debug-access.timer"]
-    assert lines == ['event=close name=debug-access by=timer changed="[\\"remove_file /usr/local/bin/strace-debug\\"]" '
+    assert lines == ['event=close name=debug-access by=timer changed=remove_file:/usr/local/bin/strace-debug '
                      'ends_at=%s' % _window.format_time(NOW + datetime.timedelta(hours=1))]
     # the timer again (a second boot): nothing to close
     assert _window_cli.close_window("debug-access", str(tree)) == 0
