@@ -593,7 +593,7 @@ TARGET_CONFIGS = [
     ("the role's call (yama,container,tools,sudoers,perf; no versions, no validation)",
      ["--subset", "yama,container,tools,sudoers,perf", "--no-versions", "--no-validate"]),
 ] + [("subset %s" % s, ["--subset", s])
-     for s in ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf")]
+     for s in ("yama", "kernel", "lsm", "container", "tools", "capabilities", "sudoers", "perf", "windows")]
 # ptrace_facts with its trace option (verdicts folded into the facts call), when the collection has it.
 FACTS_WITH_TRACE = ("default + trace (alice via sudo, every apache2 worker of www-data)",
                     ["--trace-json", json.dumps(CHECK_VARS["debugready_trace"])])
