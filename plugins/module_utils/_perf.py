@@ -61,14 +61,19 @@ def kernel_config_names(text, option):
     return ("\n%s=" % option) in lines or ("\n# %s is not set\n" % option) in lines
 
 
+def kernel_release(root="/"):
+    """The running kernel's release (uname -r), or None when /proc does not show it."""
+    try:
+        return _sysctl.read_runtime("kernel.osrelease", root)
+    except OSError:
+        return None
+
+
 def read_kernel_config(root="/", release=None):
     """The running kernel's config text (/boot/config-RELEASE, then /proc/config.gz), or None when neither can be
     read. `release`: the running kernel's, read from /proc when not given."""
     if release is None:
-        try:
-            release = _sysctl.read_runtime("kernel.osrelease", root)
-        except OSError:
-            release = None
+        release = kernel_release(root)
     candidates = []
     if release and "/" not in release:
         candidates.append((_paths.host_path(root, "/boot/config-%s" % release), open))
@@ -220,10 +225,7 @@ def bcc_kernel_headers(root="/", release=None):
     load: found is then null, it depends on who runs the tool); found is False with neither, null when the
     kernel's release cannot be read. BCC_KERNEL_SOURCE in the tool's environment overrides all this."""
     if release is None:
-        try:
-            release = _sysctl.read_runtime("kernel.osrelease", root)
-        except OSError:
-            release = None
+        release = kernel_release(root)
     if not release or "/" in release:
         return {"found": None, "path": None, "via": None}
     kdir = "%s/%s" % (MODULES_DIR, release)

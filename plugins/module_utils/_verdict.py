@@ -343,6 +343,17 @@ def _not_found_or_not_executable(tracer, target, system_wide, exec_fix):
     return None
 
 
+def _bpf_blocked_by_seccomp(tool, cost, **extra):
+    """bpftrace's and BCC's refusal by podman's default seccomp profile (measured with a direct BPF_MAP_CREATE)."""
+    return _result("bpf_blocked_by_seccomp",
+                   "This container's seccomp profile refuses bpf() and perf_event_open (EPERM) to every process in it, "
+                   "root included: podman's default profile allows them only to a container holding CAP_SYS_ADMIN "
+                   "(CAP_BPF is not enough).",
+                   "Start the container with --security-opt seccomp=unconfined (or a profile that allows bpf and "
+                   "perf_event_open) and --cap-add BPF --cap-add PERFMON, or run %s on the host. %s" % (tool, cost),
+                   **extra)
+
+
 BPFTRACE_COST = ("bpftrace runs as root only (sudo bpftrace): whoever may run it may read and change what every "
                  "process and the kernel hold. Keep such a grant group-scoped, logged and time-boxed.")
 
@@ -389,13 +400,7 @@ def decide_bpftrace(tracer, target, host, system_wide=False):
                 "for that." % target["pid"]))
     seccomp = host.get("seccomp_blocks_bpf", False)
     if seccomp:
-        return _result("bpf_blocked_by_seccomp",
-                       "This container's seccomp profile refuses bpf() and perf_event_open (EPERM) to every process "
-                       "in it, root included: podman's default profile allows them only to a container holding "
-                       "CAP_SYS_ADMIN (CAP_BPF is not enough).",
-                       "Start the container with --security-opt seccomp=unconfined (or a profile that allows bpf and "
-                       "perf_event_open) and --cap-add BPF --cap-add PERFMON, or run bpftrace on the host. "
-                       + BPFTRACE_COST)
+        return _bpf_blocked_by_seccomp("bpftrace", BPFTRACE_COST)
     if not tracer.caps_effective & BPF_BITS:
         return _result("bpf_needs_capabilities",
                        "root here lacks CAP_BPF (and CAP_SYS_ADMIN): the kernel refuses bpftrace's maps (EPERM).",
@@ -520,13 +525,7 @@ def decide_bcc(tracer, target, host, system_wide=False):
             "kheaders_module" else "the kernel's release cannot be read"))
     seccomp = host.get("seccomp_blocks_bpf", False)
     if seccomp:
-        return _result("bpf_blocked_by_seccomp",
-                       "This container's seccomp profile refuses bpf() and perf_event_open (EPERM) to every process "
-                       "in it, root included: podman's default profile allows them only to a container holding "
-                       "CAP_SYS_ADMIN (CAP_BPF is not enough).",
-                       "Start the container with --security-opt seccomp=unconfined (or a profile that allows bpf and "
-                       "perf_event_open) and --cap-add BPF --cap-add PERFMON, or run the tool on the host. " + BCC_COST,
-                       allowed=False if certain else None, certain=certain)
+        return _bpf_blocked_by_seccomp("the tool", BCC_COST, allowed=False if certain else None, certain=certain)
     if seccomp is None:
         certain = False
         caveats.append("Unless this container's seccomp profile refuses bpf() (EPERM), as podman's default does "

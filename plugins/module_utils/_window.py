@@ -241,7 +241,7 @@ def audit_line(event, name, **fields):
 def units(name, end, python, code_dir=CODE_DIR, entry=PACKAGE + "._window_cli"):
     """{file name: text} of the timer and the service that close window `name` at `end` (UTC). Persistent: a host
     that was down at the end closes the window at its next boot."""
-    unit = UNIT_PREFIX + check_name(name)
+    unit = _unit(name)
     service = (
         "# Managed by debugready.ptrace (debug_window): closes the debug window %(name)s.\n"
         "[Unit]\n"
@@ -338,15 +338,19 @@ def audit(event, name, **fields):
     return line
 
 
+def _unit(name):
+    """The window's unit name without its suffix (.timer, .service)."""
+    return UNIT_PREFIX + check_name(name)
+
+
 def timer_unit_name(name):
-    return UNIT_PREFIX + check_name(name) + ".timer"
+    return _unit(name) + ".timer"
 
 
 def remove_units(name, run, root="/"):
     """Stop and remove the window's timer and service; True when something was there. Raises WindowError when
     systemctl fails."""
-    unit = UNIT_PREFIX + check_name(name)
-    files = [os.path.join(root, UNIT_DIR.lstrip("/"), unit + suffix) for suffix in (".service", ".timer")]
+    files = [os.path.join(root, UNIT_DIR.lstrip("/"), _unit(name) + suffix) for suffix in (".service", ".timer")]
     if not any(os.path.lexists(path) for path in files):
         return False
     rc, out, err = run(["systemctl", "disable", "--now", timer_unit_name(name)])

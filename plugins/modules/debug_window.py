@@ -265,9 +265,9 @@ def close_window(module, now, run):
     undo = _window.check_undo(params["undo"]) if params["undo"] is not None else (record or {}).get("undo", [])
     result = dict(changed=record is not None, record=None, closed=[], audit=None)
     if params["close_now"]:
-        # first what would change (each writer plans), then, unless in check mode, the real thing
+        # one pass: in check mode each writer only plans
         result["closed"] = _window.close({"undo": undo}, run, ROOT, now=now, hostname=socket.gethostname(),
-                                         check=True)
+                                         check=module.check_mode)
         result["changed"] = result["changed"] or any(r["changed"] for r in result["closed"])
     if module._diff:
         path = _window.record_path(name, ROOT)
@@ -275,17 +275,15 @@ def close_window(module, now, run):
         result["diff"] = dict(before=before.decode("utf-8", "replace") + "".join(
             "%s %s\n" % (r["action"], r["target"]) for r in result["closed"] if r["changed"]), after="",
             before_header=path, after_header=path)
-    if module.check_mode or not result["changed"]:
+    failed = [r for r in result["closed"] if r["error"]]
+    if module.check_mode or not (result["changed"] or failed):
         return result
-    if params["close_now"]:
-        result["closed"] = _window.close({"undo": undo}, run, ROOT, now=now, hostname=socket.gethostname())
-        failed = [r for r in result["closed"] if r["error"]]
-        if failed:
-            line = _window.audit("close_failed", name, by="controller", ends_at=(record or {}).get("ends_at"),
-                                 failed=["%s %s: %s" % (r["action"], r["target"], r["error"]) for r in failed])
-            module.fail_json(msg="closing window %s: %s" % (name, "; ".join(
-                "%s %s: %s" % (r["action"], r["target"], r["error"]) for r in failed)), closed=result["closed"],
-                audit=line, record=record)
+    if failed:
+        line = _window.audit("close_failed", name, by="controller", ends_at=(record or {}).get("ends_at"),
+                             failed=["%s %s: %s" % (r["action"], r["target"], r["error"]) for r in failed])
+        module.fail_json(msg="closing window %s: %s" % (name, "; ".join(
+            "%s %s: %s" % (r["action"], r["target"], r["error"]) for r in failed)), closed=result["closed"],
+            audit=line, record=record)
     _window.remove_units(name, run, ROOT)
     _window.remove_record(name, ROOT)
     if record is None:
