@@ -16,10 +16,12 @@ close and failed close writes one syslog line, identifier SYSLOG_IDENT, key=valu
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import re
 import shutil
+import stat
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _sudoers_write, _sysctl_write
 
@@ -48,6 +50,10 @@ ACTIONS = {
     "sysctl": {"key": str, "runtime": (int, type(None)), "file": (str, type(None)), "file_value": (int, type(None))},
     "sudoers_absent": {"name": str},  # a sudoers_grant drop-in, removed with sudoers_grant's validation
     "remove_file": {"path": str},  # a capability copy
+    # a configuration file the collection wrote (its first line says so), then `then` (an argv, may be empty) when
+    # it was there and a process named `if_running` runs ("": always): Apache's CoreDumpDirectory drop-in, then
+    # Apache's graceful restart if Apache runs (a graceful restart starts a stopped Apache)
+    "remove_config": {"path": str, "then": list, "if_running": str},
     "group_remove_members": {"group": str, "members": list, "tool": list},  # tool: argv prefix, user and group follow
     "group_absent": {"group": str, "tool": list},  # tool: argv prefix, the group follows
 }
@@ -55,6 +61,9 @@ ACTIONS = {
 # that holds file capabilities (a copy made at another path): never a plain system file.
 REMOVABLE_DIRS = ("/usr/local/bin/", "/usr/local/sbin/", "/opt/")
 CAPS_XATTR = "security.capability"
+# remove_config's proof that the collection wrote the file (the first line of every file it writes outside sudoers.d
+# and sysctl.d)
+MANAGED_MARKER = "Managed by debugready.ptrace"
 
 
 class WindowError(Exception):
@@ -115,14 +124,17 @@ def check_undo(undo):
                 _sudoers_write.check_name(action["name"])
             except _sudoers_write.SudoersInputError as exc:
                 raise WindowError("undo[%d]: %s" % (index, exc))
-        if kind == "remove_file":
+        if kind in ("remove_file", "remove_config"):
             path = action["path"]
             if not path.startswith("/") or os.path.normpath(path) != path or path == "/":
-                raise WindowError("undo[%d]: remove_file %r must be a normalised absolute path" % (index, path))
+                raise WindowError("undo[%d]: %s %r must be a normalised absolute path" % (index, kind, path))
+        for field in ("tool", "then"):
+            argv = action.get(field)
+            if argv is None or (field == "then" and argv == []):
+                continue
+            if not argv or not all(isinstance(a, str) and a for a in argv) or not argv[0].startswith("/"):
+                raise WindowError("undo[%d]: %s must be an argv starting with an absolute path" % (index, field))
         if kind.startswith("group_"):
-            if not action["tool"] or not all(isinstance(a, str) and a for a in action["tool"]) \
-                    or not action["tool"][0].startswith("/"):
-                raise WindowError("undo[%d]: tool must be an argv starting with an absolute path" % index)
             for name in [action["group"]] + list(action.get("members", [])):
                 if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$", name):
                     raise WindowError("undo[%d]: %r is not a user or group name" % (index, name))
@@ -157,12 +169,28 @@ def record_path(name, root="/"):
 def read_record(name, root="/"):
     """The record of window `name`, or None when there is none; WindowError when it cannot be used."""
     path = record_path(name, root)
+    # a record tells the timer, as root, what to undo: only a regular file that only root can change is read (a
+    # FIFO would block the reader, a symlink could point anywhere)
     try:
-        data = _fileio.read_bytes(path)
-    except _fileio.FileWriteError as exc:
-        raise WindowError(str(exc))
-    if data is None:
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise WindowError("cannot read %s: %s" % (path, "it is a symbolic link" if exc.errno == errno.ELOOP
+                                                  else os.strerror(exc.errno or 0)))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise WindowError("%s is not a regular file" % path)
+        reason = _fileio.untrusted_reason(info, path)
+        if reason:
+            raise WindowError("%s cannot be trusted: %s" % (path, reason))
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise WindowError("cannot read %s: %s" % (path, os.strerror(exc.errno or 0)))
+    finally:
+        os.close(fd)
     try:
         record = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -385,6 +413,8 @@ def close(record, run, root="/", now=None, hostname=None, check=False):
                 changed = _close_sudoers(action, run, root, now, hostname, check)
             elif kind == "remove_file":
                 changed = _close_copy(action["path"], root, check)
+            elif kind == "remove_config":
+                changed = _close_config(action, run, root, check)
             else:
                 changed = _close_group(action, run, root, check)
             results.append({"action": kind, "target": _target(action), "changed": bool(changed), "error": None})
@@ -435,6 +465,42 @@ def _close_copy(path, root, check=False):
             raise WindowError("%s holds no file capabilities and is outside %s: not a capability copy, left in "
                               "place" % (path, ", ".join(REMOVABLE_DIRS)))
     return True if check else _fileio.remove(full)
+
+
+def _close_config(action, run, root, check=False):
+    full = os.path.join(root, action["path"].lstrip("/"))
+    if not os.path.lexists(full):
+        return False
+    if os.path.islink(full) or not os.path.isfile(full):
+        raise WindowError("%s is not a regular file: not the collection's, left in place" % action["path"])
+    with open(full, "r", errors="replace") as handle:
+        first = handle.readline()
+    if MANAGED_MARKER not in first:
+        raise WindowError("%s does not start with %r: not written by the collection, left in place"
+                          % (action["path"], MANAGED_MARKER))
+    if check:
+        return True
+    _fileio.remove(full)
+    if action["then"] and (not action["if_running"] or _running(action["if_running"], root)):
+        rc, out, err = run(list(action["then"]))
+        if rc != 0:
+            raise WindowError("%s removed, but %s failed (rc %s): %s"
+                              % (action["path"], " ".join(action["then"]), rc, (err or out).strip()))
+    return True
+
+
+def _running(comm, root="/"):
+    """Whether a process whose /proc/PID/comm is `comm` runs."""
+    proc = os.path.join(root, "proc")
+    for entry in os.listdir(proc):
+        if entry.isdigit():
+            try:
+                with open(os.path.join(proc, entry, "comm"), "r") as handle:
+                    if handle.read().rstrip("\n") == comm:
+                        return True
+            except OSError:
+                continue  # gone meanwhile
+    return False
 
 
 def _close_sudoers(action, run, root, now, hostname, check=False):

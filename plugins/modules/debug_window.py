@@ -80,6 +80,11 @@ options:
       - C(sudoers_absent), with C(name), a drop-in of M(debugready.ptrace.sudoers_grant).
       - C(remove_file), with C(path), a capability copy. A file in C(/usr/local/bin), C(/usr/local/sbin) or C(/opt)
         is removed; elsewhere only one that holds file capabilities (never a plain system file).
+      - C(remove_config), with C(path), C(then) and C(if_running), a configuration file the collection wrote (its
+        first line says C(Managed by debugready.ptrace); any other file is left in place). When it was there, the
+        argv C(then) runs after it is removed (V([]) for none), for example V([/usr/sbin/apache2ctl, -k, graceful]),
+        if a process whose name is C(if_running) runs (an empty string for always; a graceful restart would start a stopped
+        Apache).
       - C(group_remove_members), with C(group), C(members) and C(tool) (the argv prefix of the distribution's tool,
         user and group follow, for example V([/usr/bin/gpasswd, -d])). C(group_absent), with C(group) and C(tool)
         (for example V([/usr/sbin/groupdel])).

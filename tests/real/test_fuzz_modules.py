@@ -49,11 +49,11 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.debugready.ptrace.plugins.action import readiness_report
 from ansible_collections.debugready.ptrace.plugins.module_utils import _caps, _sudoers_write, _sysctl_write
 from ansible_collections.debugready.ptrace.plugins.modules import (
-    file_caps, kernel_setting, ptrace_facts, ptrace_scope, sudoers_grant, trace_check,
+    debug_window, file_caps, kernel_setting, ptrace_facts, ptrace_scope, sudoers_grant, trace_check,
 )
 
 DEFAULT_EXAMPLES = {"sudoers_grant": 150, "ptrace_scope": 250, "kernel_setting": 120, "file_caps": 250,
-                    "trace_check": 120,
+                    "trace_check": 120, "debug_window": 200,
                     "ptrace_facts": 60, "readiness_report": 300}
 TIMEOUT = 20          # seconds one example may take before it counts as a hang
 MEMORY = 768 << 20    # bytes one example may add to the address space before it counts as a blow-up
@@ -71,10 +71,11 @@ LATIN1 = b"# caf\xe9 cr\xe8me\n"
 SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d")
 ACCOUNTS = ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow")
 TOOLS = ("/usr/bin/strace", "/usr/bin/gdb", "/usr/bin/true", "/usr/bin/id", "/bin/sh")
-# ansible-core's argument validation raises TypeError when an option with suboptions gets a scalar (not our code;
-# upstream: https://github.com/ansible/ansible/pull/81631). Counted and printed apart; any other traceback fails.
+# ansible-core's argument validation raises TypeError when an option with suboptions gets a scalar, or a list with
+# a null in it (not our code; upstream: https://github.com/ansible/ansible/pull/81631). Counted and printed apart;
+# any other traceback fails.
 UPSTREAM = re.compile(r'module_utils/common/parameters\.py", line \d+, in set_fallbacks\n(.*\n){1,2}'
-                      r"TypeError: argument of type '(bool|int|float)' is not iterable\n?\Z")
+                      r"TypeError: argument of type '(bool|int|float|NoneType)' is not iterable\n?\Z")
 # Python's own exception texts: a message made of one means an exception was caught too broadly.
 LEAKED = re.compile(r"Traceback|object has no attribute|not subscriptable|unsupported operand|"
                     r"takes \d+ positional|unhashable type|\b(Key|Type|Attribute|Index|Value|Unicode\w*)Error\b|"
@@ -256,7 +257,7 @@ def build_fake_root():
 def save_baseline():
     remove(SAVED)
     os.makedirs(SAVED)
-    for path in ("/etc/sudoers", "/etc/sudoers.d", "/etc/sysctl.conf") + SYSCTL_DIRS:
+    for path in ("/etc/sudoers", "/etc/sudoers.d", "/etc/sysctl.conf") + SYSCTL_DIRS + PARTS["windows"]:
         if os.path.isdir(path):
             shutil.copytree(path, SAVED + path, symlinks=True)
         elif os.path.lexists(path):
@@ -264,8 +265,9 @@ def save_baseline():
             shutil.copy2(path, SAVED + path, follow_symlinks=False)
 
 
+WINDOWS = "/var/lib/debugready"
 PARTS = {"sudoers": ("/etc/sudoers", "/etc/sudoers.d"), "sysctl": ("/etc/sysctl.conf",) + SYSCTL_DIRS,
-         "layout": (), "fake root": ()}
+         "layout": (), "fake root": (), "windows": (WINDOWS, "/usr/local/lib/debugready")}
 
 
 def restore_baseline(parts=tuple(PARTS)):
@@ -984,6 +986,88 @@ def test_fuzz_ptrace_facts(host, figures):
     def example(args, states, check):
         one_example(tally, host, lambda: run_main(ptrace_facts.main, args, check, False), args, states,
                     dict(TRACE_STATES, **FILECAP_STATES), WATCH_ALL, check, ("sudoers", "layout"), read_only=True)
+
+    example()
+    restore_baseline()
+    tally.assert_clean(figures)
+
+
+# ---------------------------------------------------------------- debug_window
+
+RECORD = WINDOWS + "/windows/fuzz.json"
+# a window this module opened: the record of a real run, made once (fuzz_record)
+WINDOW_STATES = {
+    "windows is a file": lambda: (mkdir(WINDOWS, 0o700), write(WINDOWS + "/windows", "x")),
+    "record is a directory": lambda: (mkdir(WINDOWS + "/windows", 0o700), mkdir(RECORD)),
+    "record is a FIFO": lambda: (mkdir(WINDOWS + "/windows", 0o700), fifo(RECORD)),
+    "record links to /etc/shadow": lambda: (mkdir(WINDOWS + "/windows", 0o700), link("/etc/shadow", RECORD)),
+    "record is not JSON": lambda: (mkdir(WINDOWS + "/windows", 0o700), write(RECORD, b"{\xff", 0o600)),
+    "record with a hostile undo": lambda: (mkdir(WINDOWS + "/windows", 0o700), write(RECORD, json.dumps({
+        "version": 1, "name": "fuzz", "profile": "sudo", "opened_at": "2026-01-01T00:00:00Z", "opened_by": {},
+        "ends_at": "2026-01-01T01:00:00Z", "renewed_at": None,
+        "undo": [{"action": "remove_file", "path": "/etc/shadow"}]}), 0o600)),
+    "record past its end": lambda: (mkdir(WINDOWS + "/windows", 0o700), write(RECORD, json.dumps({
+        "version": 1, "name": "fuzz", "profile": "sudo", "opened_at": "2026-01-01T00:00:00Z", "opened_by": {},
+        "ends_at": "2026-01-01T01:00:00Z", "renewed_at": None,
+        "undo": [{"action": "remove_file", "path": BIN + "/capped"}]}), 0o600)),
+    "record world-writable": lambda: (mkdir(WINDOWS + "/windows", 0o777), write(RECORD, "{}", 0o666)),
+}
+# /usr/bin/true as the group tools and Apache's restart: the examples must not change the accounts they watch
+# an action's fields: nearly always plausible, so that whole lists pass now and then
+mostly = functools.partial(pool, weight=12)
+UNDO_ACTIONS = (
+    st.fixed_dictionaries({"action": st.just("remove_file"), "path": mostly([BIN + "/capped", BIN + "/tool"], [
+        BIN + "/fifo", BIN + "/dir", BIN + "/dangling", "/etc/shadow", "relative", BIN + "/../bin/tool", "/",
+        BIN + "/to\x00ol"])}),
+    st.fixed_dictionaries({"action": st.just("remove_config"), "path": mostly([REPORT + "/report.md"], [
+        BIN + "/fifo", BIN + "/dir", "/etc/sudoers", "rel"]), "then": mostly([["/usr/bin/true"], []], [
+            ["true"], [""], "/usr/bin/true", [1]]), "if_running": mostly(["", "sleep"], [1, None])}),
+    st.fixed_dictionaries({"action": st.just("sudoers_absent"),
+                           "name": mostly([GRANT], ["../sudoers", "README", "a\x00b"])}),
+    st.fixed_dictionaries({"action": st.just("sysctl"),
+                           "key": mostly(["kernel.yama.ptrace_scope", "kernel.perf_event_paranoid"],
+                                         ["kernel.core_pattern", "../x"]),
+                           "runtime": mostly([1, None], [True, "1", 2 ** 64]), "file": st.just(None),
+                           "file_value": st.just(None)}),
+    st.fixed_dictionaries({"action": st.just("group_remove_members"), "group": mostly(["dbg"], ["-d", "a b"]),
+                           "members": st.lists(mostly(["alice"], ["root;id", "-x"]), max_size=2),
+                           "tool": mostly([["/usr/bin/true"]], [["true"], [], "/usr/bin/true"])}),
+    st.fixed_dictionaries({"action": st.just("group_absent"), "group": mostly(["dbg"], ["-r", ""]),
+                           "tool": mostly([["/usr/bin/true"]], [["groupdel"]])}),
+)
+# mostly actions of the known kinds (each with a few odd fields), now and then anything at all
+UNDO_ACTION = st.one_of(*(UNDO_ACTIONS * 3 + (anything,)))
+WINDOW_ARGS = {
+    "name": pool(["fuzz"], ["debug-access", "Fuzz", "-x", "../fuzz", "a" * 64, "fu\x00zz", "fuzz.json", ""]),
+    "state": pool(["present", "absent"], []),
+    "end": pool(["2h", "30m", "7d", "2099-01-01T00:00:00Z"], [
+        "8d", "0h", "-1h", "2000-01-01T00:00:00Z", "٣h", "", "soon", "99999999999999999999d", "20991231235959Z"]),
+    "renew": st.booleans(),
+    "undo": st.lists(UNDO_ACTION, max_size=3),
+    "profile": pool(["sudo", "filecap"], ["", "x" * 500, "a\nb"]),
+    # mostly who the role passes, now and then anything at all
+    "opened_by": st.one_of(*[st.fixed_dictionaries({"user": pool(["alice"], ["a b", "a=b", "\n"]),
+                                                    "host": pool(["laptop"], ["", '"'])})] * 3 + [anything]),
+    "close_now": st.booleans(),
+    "without_systemd": pool(["record"], ["fail"]),
+}
+
+
+def test_fuzz_debug_window(host, figures):
+    tally = Tally("debug_window", numeric=("end",))
+    watch = (WATCH_ALL[0], WATCH_ALL[1] + list(PARTS["windows"]))
+
+    # end and renew open a window: state absent ignores them (an odd end is refused where it is used)
+    opens = {"end": lambda args: args.get("state", "present") == "present",
+             "renew": lambda args: args.get("state", "present") == "present"}
+
+    @fuzz("debug_window")
+    @given(args=arguments(WINDOW_ARGS, usual=("name", "state", "end", "undo"), needs=opens, hostile=0.3),
+           states=states_of(WINDOW_STATES, 2),
+           check=st.booleans(), diff=st.booleans())
+    def example(args, states, check, diff):
+        one_example(tally, host, lambda: run_main(debug_window.main, args, check, diff), args, states, WINDOW_STATES,
+                    watch, check, ("windows", "sudoers", "sysctl", "layout"))
 
     example()
     restore_baseline()

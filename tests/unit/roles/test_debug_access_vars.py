@@ -206,3 +206,30 @@ def test_revert_removes_the_packages_of_the_programs_the_role_installed(profile,
     variables = dict(trusted(task["vars"]), debug_access_profile=profile,
                      __debug_access_before={"tools_installed": installed_before})
     assert render(task["ansible.builtin.package"]["name"], **variables) == removed
+
+
+def verify_var(name, **overrides):
+    """A variable of verify.yml's first task (its own `vars:`), rendered with the role's and these variables."""
+    with open(os.path.join(ROLE, "tasks", "verify.yml")) as handle:
+        task_vars = trusted(yaml.safe_load(handle)[0]["vars"])
+    variables = {}
+    for part in ("defaults", "vars"):
+        with open(os.path.join(ROLE, part, "main.yml")) as handle:
+            variables.update(trusted(yaml.safe_load(handle)))
+    variables.update(task_vars)
+    variables.update(overrides)
+    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template("{{ %s }}" % name))
+
+
+@pytest.mark.parametrize("scope, target, blocked", [
+    # the converge just set 0 (the yama_vm window step caught `default(scope, true)` taking that 0 for "none")
+    (1, 0, False), (2, 0, False),
+    (1, None, True),   # nothing set (fast path): the current scope decides
+    (0, None, False),
+    (2, 1, True),
+])
+def test_the_service_profile_is_blocked_only_when_yama_stays_above_0(scope, target, blocked):
+    facts = {"ptrace": {"yama": {"present": True, "scope": scope}, "policy": {"compliant": target is None},
+                        "container": {"detected": False}}}
+    assert verify_var("service_blocked", ansible_facts=facts, debug_access_profile="service",
+                      __debug_access_yama_result={"target": target}) is blocked

@@ -22,7 +22,10 @@ UNDO = [
     {"action": "sysctl", "key": "kernel.yama.ptrace_scope", "runtime": 1, "file": None, "file_value": None},
     {"action": "group_remove_members", "group": "debug", "members": ["alice"], "tool": GPASSWD},
     {"action": "group_absent", "group": "debug", "tool": ["/usr/sbin/groupdel"]},
+    {"action": "remove_config", "path": "/etc/apache2/conf-enabled/debugready-coredump.conf",
+     "then": ["/usr/sbin/apache2ctl", "-k", "graceful"], "if_running": "apache2"},
 ]
+GRACEFUL = UNDO[5]
 
 
 @pytest.mark.parametrize("value, end", [
@@ -62,6 +65,11 @@ def test_a_good_undo_list_passes():
     ({"action": "group_remove_members", "group": "debug", "members": ["alice; rm -rf /"], "tool": GPASSWD},
      "not a user or group name"),
     ({"action": "group_remove_members", "group": "-d", "members": [], "tool": GPASSWD}, "not a user or group"),
+    ({"action": "remove_config", "path": "/etc/apache2/x.conf", "then": ["apache2ctl", "-k", "graceful"],
+      "if_running": ""}, "then must be an argv starting with an absolute path"),
+    ({"action": "remove_config", "path": "/etc/apache2/../shadow", "then": [], "if_running": ""},
+     "normalised absolute path"),
+    ({"action": "remove_config", "path": "/etc/apache2/x.conf", "if_running": ""}, "then must be a list"),
     ("sysctl", "unknown action None"),
 ])
 def test_bad_undo_actions_are_refused(action, words):
@@ -274,3 +282,66 @@ def test_a_copy_elsewhere_is_removed_only_while_it_holds_file_capabilities(tree)
                             NOW)
     assert "not a capability copy, left in place" in results[0]["error"]
     assert os.path.exists(tree / "/usr/bin/strace")
+
+
+def test_a_config_file_goes_only_when_the_collection_wrote_it_then_apache_restarts(tree):
+    path = GRACEFUL["path"]
+    tree.write("/proc/812/comm", "apache2\n")
+    run = FakeRun()
+    # not there: nothing to do, Apache is left alone
+    assert _window.close({"undo": [GRACEFUL]}, run, str(tree), NOW)[0]["changed"] is False
+    tree.write(path, "# Managed by debugready.ptrace (debug_access role, service profile).\nCoreDumpDirectory /x\n")
+    # check mode plans and runs nothing
+    assert _window.close({"undo": [GRACEFUL]}, run, str(tree), NOW, check=True)[0]["changed"] is True
+    assert os.path.exists(tree / path) and run.calls == []
+    result = _window.close({"undo": [GRACEFUL]}, run, str(tree), NOW)[0]
+    assert (result["changed"], result["error"]) == (True, None)
+    assert not os.path.exists(tree / path)
+    assert run.calls == [["/usr/sbin/apache2ctl", "-k", "graceful"]]
+
+
+def test_a_config_file_someone_else_wrote_is_left_in_place(tree):
+    path = GRACEFUL["path"]
+    tree.write(path, "CoreDumpDirectory /tmp\n# Managed by debugready.ptrace\n")
+    run = FakeRun()
+    result = _window.close({"undo": [GRACEFUL]}, run, str(tree), NOW)[0]
+    assert "not written by the collection, left in place" in result["error"]
+    assert os.path.exists(tree / path) and run.calls == []
+
+
+def test_a_stopped_apache_is_not_started(tree):
+    tree.write(GRACEFUL["path"], "# Managed by debugready.ptrace\n")
+    tree.write("/proc/1/comm", "systemd\n")
+    run = FakeRun()
+    result = _window.close({"undo": [GRACEFUL]}, run, str(tree), NOW)[0]
+    assert (result["changed"], result["error"], run.calls) == (True, None, [])
+    assert not os.path.exists(tree / GRACEFUL["path"])
+
+
+def test_a_failed_graceful_restart_is_reported(tree):
+    tree.write(GRACEFUL["path"], "# Managed by debugready.ptrace\n")
+    tree.write("/proc/812/comm", "apache2\n")
+    run = FakeRun({"/usr/sbin/apache2ctl": (1, "", "AH00526: Syntax error\n")})
+    result = _window.close({"undo": [GRACEFUL]}, run, str(tree), NOW)[0]
+    assert "removed, but /usr/sbin/apache2ctl -k graceful failed (rc 1): AH00526" in result["error"]
+
+
+def test_only_a_regular_record_that_only_root_can_change_is_read(tree):
+    """A record tells the root timer what to undo: a FIFO (it would block the reader, as the fuzz test found), a
+    symlink or a record others can write is refused, and listed with its problem."""
+    path = str(tree) + _window.WINDOWS_DIR + "/fuzz.json"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    os.mkfifo(path)
+    with pytest.raises(_window.WindowError, match="not a regular file"):
+        _window.read_record("fuzz", str(tree))
+    os.unlink(path)
+    os.symlink("/etc/passwd", path)
+    with pytest.raises(_window.WindowError, match="symbolic link"):
+        _window.read_record("fuzz", str(tree))
+    os.unlink(path)
+    with open(path, "w") as handle:
+        handle.write("{}")
+    os.chmod(path, 0o666)
+    with pytest.raises(_window.WindowError, match="cannot be trusted.*writable by group and others"):
+        _window.read_record("fuzz", str(tree))
+    assert "cannot be trusted" in _window.list_records(str(tree), NOW)[0]["problem"]
