@@ -78,9 +78,97 @@ def selinux(root="/"):
     }
 
 
+APPARMOR_FS = "/sys/kernel/security/apparmor"
+# .access answers "what may PROFILE do to PEER" for a policy class; ptrace is class 9 (AA_CLASS_PTRACE)
+APPARMOR_CLASS_PTRACE = 9
+# the permission bits of a ptrace answer (the kernel's AA_PTRACE_* and AA_MAY_BE_*)
+APPARMOR_TRACE, APPARMOR_READ, APPARMOR_TRACEDBY, APPARMOR_READBY = 0x2, 0x4, 0x8, 0x10
+# Run by tool_label(): the tool is executed stopped at its first instruction (PTRACE_TRACEME), so the kernel has made
+# its exec transition; its label is read and it is killed before it runs any of its own code.
+LABEL_PROBE = (
+    "import ctypes, os, signal, sys\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    if libc.ptrace(0, 0, None, None) != 0:\n"
+    "        os._exit(126)\n"
+    "    os.execv(sys.argv[1], [sys.argv[1]])\n"
+    "    os._exit(127)\n"
+    "status = os.waitpid(pid, 0)[1]\n"
+    "if not os.WIFSTOPPED(status):\n"
+    "    sys.exit('not stopped at exec: status %d' % status)\n"
+    "try:\n"
+    "    with open('/proc/%d/attr/current' % pid) as handle:\n"
+    "        print(handle.read().strip('\\x00\\n'))\n"
+    "finally:\n"
+    "    os.kill(pid, signal.SIGKILL)\n"
+    "    os.waitpid(pid, 0)\n"
+)
+
+
 def apparmor(root="/"):
-    enabled = _read(root, "/sys/module/apparmor/parameters/enabled")
-    return {"enabled": enabled == "Y"}
+    """AppArmor's state: enabled, and the loaded profiles with their modes (None where securityfs is not readable,
+    e.g. in a container)."""
+    enabled = _read(root, "/sys/module/apparmor/parameters/enabled") == "Y"
+    profiles = None
+    directory = _paths.host_path(root, APPARMOR_FS + "/policy/profiles")
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError:
+        entries = None
+    if entries is not None:
+        profiles = []
+        for entry in entries:
+            name = _read(root, "%s/policy/profiles/%s/name" % (APPARMOR_FS, entry))
+            mode = _read(root, "%s/policy/profiles/%s/mode" % (APPARMOR_FS, entry))
+            if name:
+                profiles.append({"name": name, "mode": mode})
+    return {"enabled": enabled, "profiles": profiles,
+            "enforcing": None if profiles is None else sum(p["mode"] == "enforce" for p in profiles)}
+
+
+def apparmor_label(text):
+    """{label, mode, confined} of an AppArmor label as /proc/PID/attr/current shows it: 'unconfined', or
+    'NAME (enforce)' / 'NAME (complain)'; a stack ('a//&b (mode)') keeps its text. None for no label."""
+    if not text:
+        return None
+    text = text.strip()
+    mode = None
+    if text.endswith(")") and " (" in text:
+        text, mode = text[:-1].rsplit(" (", 1)
+    return {"label": text, "mode": mode, "confined": text != "unconfined" and mode not in (None, "unconfined")}
+
+
+def apparmor_ptrace_perms(profile, peer, root="/"):
+    """The kernel's own answer to "may PROFILE trace PEER / be traced by it": {allow, deny} bit masks (the
+    APPARMOR_* bits), from APPARMOR_FS/.access; None when it cannot be asked (no AppArmor, not root, a fixture)."""
+    if root != "/" or not profile or not peer or "\x00" in profile + peer:
+        return None
+    query = b"label\x00" + profile.encode() + b"\x00" + bytes([APPARMOR_CLASS_PTRACE]) + peer.encode()
+    try:
+        fd = os.open(APPARMOR_FS + "/.access", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        os.write(fd, query)
+        answer = os.read(fd, 4096).decode("ascii", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    fields = dict(line.split(" ", 1) for line in answer.splitlines() if " " in line)
+    try:
+        return {"allow": int(fields["allow"], 16), "deny": int(fields["deny"], 16)}
+    except (KeyError, ValueError):
+        return None
+
+
+def tool_label(tool_path, run, python):
+    """The AppArmor label the kernel gives `tool_path` when an unconfined process executes it (a profile attached to
+    its path, else unconfined), or None when it cannot be learnt (LABEL_PROBE: the tool stopped at exec)."""
+    rc, out, dummy = run([python, "-c", LABEL_PROBE, tool_path])
+    label = out.strip() if rc == 0 else ""
+    return label or None
 
 
 def process_label(pid, root="/"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import (
     _accounts, _apache, _attach, _caps, _command, _container, _hoststate, _lsm, _perf, _procs, _sudoers_match, _tools,
@@ -312,9 +313,14 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     host = {
         "yama_scope": snapshot["yama"]["scope"],
         "selinux": snapshot["lsm"]["selinux"],
-        "apparmor": snapshot["lsm"]["apparmor"],
+        "apparmor": apparmor_host(snapshot["lsm"]["apparmor"], tool_path, run, root)
+        if kind == "ptrace" else snapshot["lsm"]["apparmor"],
         "coredump_directory": bool(apache and apache["coredump_directory"]),
     }
+    if kind == "ptrace":
+        for dummy, target in pairs:
+            if target is not None:
+                target["apparmor"] = apparmor_target(host["apparmor"], target, root)
     if kind == "perf":
         host.update(perf_host(snapshot, self_proc, root))
     elif kind == "bpftrace":
@@ -393,6 +399,44 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         "mismatches": [r["pid"] if r["pid"] is not None else "system" for r in results
                        if r.get("probe") and r["probe"]["matches"] is False],
     }
+
+
+def apparmor_host(facts, tool_path, run, root="/"):
+    """AppArmor's part in a ptrace verdict: the facts, whether profiles are loaded (`in_play`) and the label the tool
+    runs under (`tracer`, apparmor_label(); None when unknown). Where no profile is loaded every process is
+    unconfined and the tool is not executed."""
+    result = dict(facts, in_play=False, tracer=None)
+    if not facts.get("enabled"):
+        return result
+    own = _lsm.apparmor_label(_lsm.process_label("self", root))
+    # no profiles readable (a container) but this process confined: the host's profile is in play
+    result["in_play"] = bool(facts.get("profiles")) or bool(own and own["confined"])
+    if not result["in_play"]:
+        return result
+    if own is not None and not own["confined"]:
+        # the tool executed from an unconfined process: the exec transition a user's shell or sudo makes too
+        result["tracer"] = _lsm.apparmor_label(_lsm.tool_label(tool_path, run, sys.executable))
+    return result
+
+
+def apparmor_target(apparmor, target, root="/"):
+    """The target's AppArmor label and the kernel's answers for this tracer (see _verdict._apparmor_check)."""
+    label = _lsm.apparmor_label(target.get("label"))
+    tracer = apparmor.get("tracer")
+    result = {"label": label, "trace": None, "tracedby": None}
+    if tracer is None or label is None:
+        return result
+    if tracer["confined"]:
+        perms = _lsm.apparmor_ptrace_perms(tracer["label"], label["label"], root)
+        result["trace"] = None if perms is None else bool(perms["allow"] & _lsm.APPARMOR_TRACE)
+    else:
+        result["trace"] = True
+    if label["confined"] and tracer["confined"]:
+        perms = _lsm.apparmor_ptrace_perms(label["label"], tracer["label"], root)
+        result["tracedby"] = None if perms is None else bool(perms["allow"] & _lsm.APPARMOR_TRACEDBY)
+    else:
+        result["tracedby"] = True  # only a confined tracer meets the target's rules (measured)
+    return result
 
 
 def perf_host(snapshot, self_proc, root="/", config=None):

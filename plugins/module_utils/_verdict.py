@@ -194,12 +194,62 @@ def decide(tracer, target, host):
     if target.get("tracer_pid"):
         return _result("already_traced", "%s is already traced by PID %s; a process has one tracer at a time." % (
             name, target["tracer_pid"]), "Detach the other tracer first.")
-    note = ""
-    if (host.get("apparmor") or {}).get("enabled") and _confined(target.get("label")):
-        note = " AppArmor confines the target (%s); its profile may still refuse (EACCES)." % target["label"]
+    verdict, note = _apparmor_check(tracer, target, host, cap)
+    if verdict is not None:
+        return verdict
     return _result("allowed", "%s may attach to %s%s.%s" % (
         who, name, " with CAP_SYS_PTRACE" if cap else " (same ids, dumpable)", note), None, allowed=True,
         certain=not note)
+
+
+def _apparmor_check(tracer, target, host, cap):
+    """AppArmor's ptrace hook, after Yama in the kernel's order (docs/verified-semantics.md section 20): (a refusal
+    or None, a note that makes an allowed verdict uncertain or "").
+
+    host["apparmor"]: {"enabled", "in_play" (profiles are loaded), "tracer" (apparmor_label() of the tool as
+    executed, None when unknown)}; target["apparmor"]: {"label" (apparmor_label()), "trace" (the tracer's profile
+    allows trace to the target's label, per the kernel's .access), "tracedby" (the target's profile allows being
+    traced by the tracer's)}; True, False or None (unknown).
+    """
+    apparmor = host.get("apparmor") or {}
+    if not (apparmor.get("enabled") and apparmor.get("in_play")):
+        return None, ""
+    tracer_label = apparmor.get("tracer")
+    if tracer_label is None:
+        return None, (" AppArmor has profiles loaded and the label %s runs under could not be learnt; a profile "
+                      "of it could refuse (EACCES)." % tracer.tool)
+    if not tracer_label["confined"]:
+        return None, ""  # AppArmor never refuses an unconfined tracer (measured: not even a target's deny rule)
+    profile = tracer_label["label"]
+    if tracer_label["mode"] == "complain":
+        return None, ""  # allowed, and AppArmor logs it
+    peer = target.get("apparmor") or {}
+    target_label = (peer.get("label") or {}).get("label") or "unconfined"
+    name = "%s[%s]" % (target.get("comm"), target["pid"])
+    if peer.get("trace") is False:
+        return _result(
+            "apparmor_denied",
+            "%s runs under the AppArmor profile %s (enforce), which does not allow ptrace (trace) of %s's label %s; "
+            "the kernel refuses with EACCES after Yama." % (tracer.tool, profile, name, target_label),
+            "Add 'ptrace (trace) peer=%s,' to profile %s and reload it (apparmor_parser -r), or run the tool "
+            "unconfined. %s" % (target_label, profile, ROOT_EQUIVALENT)), ""
+    if peer.get("tracedby") is False:
+        return _result(
+            "apparmor_denied",
+            "%s's AppArmor profile %s denies being traced by %s (ptrace (tracedby)); the kernel refuses with EACCES."
+            % (name, target_label, profile),
+            "Remove the 'deny ptrace (tracedby)' rule from profile %s (or run the tool unconfined, which that rule "
+            "does not stop); reload it with apparmor_parser -r. Lowering a service's confinement is a change to "
+            "review." % target_label), ""
+    if peer.get("trace") is None or peer.get("tracedby") is None:
+        return None, (" %s runs under the AppArmor profile %s, whose ptrace rules could not be asked; it could "
+                      "refuse (EACCES)." % (tracer.tool, profile))
+    if cap and not (_ids_match(tracer, target) and target.get("dumpable") is True
+                    and host.get("yama_scope") in (0, None)):
+        return None, (" The attach needs CAP_SYS_PTRACE and %s runs under the AppArmor profile %s: it must also "
+                      "grant 'capability sys_ptrace,' (EPERM otherwise), which the kernel does not show."
+                      % (tracer.tool, profile))
+    return None, ""
 
 
 def _credential_check(tracer, target, host, cap):
@@ -632,10 +682,6 @@ def note_kernel_symbols(verdict, visible, kptr_restrict):
                           "which defeats KASLR." if kptr_restrict >= 2 else
                           "run the tool with CAP_SYSLOG (root, or a copy holding it); lowering it to 0 shows kernel "
                           "addresses to every user once perf_event_paranoid is 1 or less, which defeats KASLR.")))
-
-
-def _confined(label):
-    return bool(label) and label not in ("unconfined", "kernel") and not label.startswith("unconfined")
 
 
 def _with_filecap_note(verdict, tracer):

@@ -379,14 +379,16 @@ ansible_facts:
         lsm:
           description:
             - C(list) (from securityfs, null when not readable), C(yama), C(selinux) with C(enabled),
-              C(enforcing) and C(deny_ptrace), C(apparmor) with C(enabled).
+              C(enforcing) and C(deny_ptrace), C(apparmor) with C(enabled), C(profiles) (each loaded profile's
+              C(name) and C(mode), from securityfs; null where it is not readable, as in a container) and
+              C(enforcing) (how many of them are in enforce mode).
           returned: when gathered
           type: dict
           sample:
             list: [capability, yama, apparmor]
             yama: true
             selinux: {enabled: false, enforcing: false, deny_ptrace: false}
-            apparmor: {enabled: true}
+            apparmor: {enabled: true, profiles: [{name: lsb_release, mode: enforce}], enforcing: 1}
         container:
           description:
             - C(detected), C(engine) (podman, docker, lxc, kubernetes, ... or null), C(evidence), and the

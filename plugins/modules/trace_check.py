@@ -277,7 +277,9 @@ targets:
       returned: always
       sample: Apache workers become dumpable only when CoreDumpDirectory is configured (then restart Apache) ...
     certain:
-      description: False when the verdict depends on what cannot be seen from outside (root target, AppArmor profile).
+      description:
+        - False when the verdict depends on what cannot be seen from outside (a root target's dumpable flag, an
+          AppArmor profile's capability rules, a tool's AppArmor label that could not be learnt).
       type: bool
       returned: always
       sample: true
@@ -336,6 +338,10 @@ host:
       securityfs does not show it), and with O(system_wide=true) C(kprobes), whether the kernel has kprobes (null
       when its config cannot be read). Null otherwise.
     - For perf, bpftrace and BCC, C(kptr_restrict) (see C(tracer.kernel_symbols)).
+    - C(apparmor), the facts of M(debugready.ptrace.ptrace_facts) and, for the ptrace tools, C(in_play) (profiles
+      are loaded, or this process is confined) and C(tracer), the AppArmor label the tool runs under (C(label),
+      C(mode), C(confined)). To learn it the module executes the tool stopped at its first instruction
+      (PTRACE_TRACEME), reads its label and kills it; only where AppArmor has profiles loaded. Null when unknown.
     - For BCC's tools, the same as for bpftrace, and C(kernel_headers) (C(found), C(path) and C(via), where BCC finds
       the running kernel's headers) and C(debugfs_mounted) (at C(/sys/kernel/debug), where a kprobe pattern's list
       starts).
@@ -343,7 +349,8 @@ host:
   type: dict
   sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true, perf_event_paranoid: null,
            paranoid_3_denies_all: null,
-           selinux: {enabled: false, enforcing: false, deny_ptrace: false}, apparmor: {enabled: true}}
+           selinux: {enabled: false, enforcing: false, deny_ptrace: false},
+           apparmor: {enabled: true, profiles: [], enforcing: 0, in_play: false, tracer: null}}
 apache:
   description:
     - With Apache targets, its master and worker PIDs, the workers' users, whether they are dumpable, and the

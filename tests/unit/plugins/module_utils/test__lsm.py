@@ -16,7 +16,8 @@ def test_selinux_and_apparmor(tree):
     tree.write("/sys/module/apparmor/parameters/enabled", "Y\n")
     tree.write("/sys/kernel/security/lsm", "lockdown,capability,yama,apparmor")
     assert _lsm.selinux(str(tree)) == {"enabled": True, "enforcing": True, "deny_ptrace": True}
-    assert _lsm.apparmor(str(tree)) == {"enabled": True}
+    # securityfs's policy not readable (a container): profiles unknown
+    assert _lsm.apparmor(str(tree)) == {"enabled": True, "profiles": None, "enforcing": None}
     assert _lsm.active_lsms(str(tree)) == ["lockdown", "capability", "yama", "apparmor"]
     # securityfs lists Yama but /proc/sys does not show it (e.g. hidden): present, not writable.
     state = _lsm.yama_runtime(str(tree), ["yama"])
@@ -37,3 +38,42 @@ def test_yama_writable_needs_cap_and_initial_userns(tree, cap, initial, reason):
     state = _lsm.yama_runtime(str(tree), None, cap, initial)
     assert state["not_writable_reason"] == reason
     assert state["writable"] is (reason is None)
+
+
+def test_apparmor_profiles_from_securityfs(tree):
+    """The loaded profiles, as the VM's securityfs showed them (docs/verified-semantics.md section 20)."""
+    tree.write("/sys/module/apparmor/parameters/enabled", "Y\n")
+    for entry, name, mode in (("dr-tracer.8", "dr-tracer", "enforce"), ("lsb_release.0", "lsb_release", "enforce"),
+                              ("x.3", "/usr/bin/x", "complain")):
+        tree.write("/sys/kernel/security/apparmor/policy/profiles/%s/name" % entry, name + "\n")
+        tree.write("/sys/kernel/security/apparmor/policy/profiles/%s/mode" % entry, mode + "\n")
+    facts = _lsm.apparmor(str(tree))
+    assert facts["profiles"] == [{"name": "dr-tracer", "mode": "enforce"}, {"name": "lsb_release", "mode": "enforce"},
+                                 {"name": "/usr/bin/x", "mode": "complain"}]
+    assert facts["enforcing"] == 2
+
+
+@pytest.mark.parametrize("text, parsed", [
+    ("unconfined", {"label": "unconfined", "mode": None, "confined": False}),
+    ("dr-target (enforce)", {"label": "dr-target", "mode": "enforce", "confined": True}),
+    ("/usr/sbin/apache2 (complain)\n", {"label": "/usr/sbin/apache2", "mode": "complain", "confined": True}),
+    ("a//&b (enforce)", {"label": "a//&b", "mode": "enforce", "confined": True}),
+    ("", None), (None, None),
+])
+def test_apparmor_labels(text, parsed):
+    assert _lsm.apparmor_label(text) == parsed
+
+
+def test_the_kernels_answer_is_not_asked_of_a_fixture_tree(tree):
+    assert _lsm.apparmor_ptrace_perms("dr-tracer", "dr-target", str(tree)) is None
+
+
+def test_tool_label_runs_the_probe_with_the_tool():
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return 0, "dr-tracer (enforce)\n", ""
+    assert _lsm.tool_label("/usr/local/bin/strace-aa", run, "/usr/bin/python3") == "dr-tracer (enforce)"
+    assert calls == [["/usr/bin/python3", "-c", _lsm.LABEL_PROBE, "/usr/local/bin/strace-aa"]]
+    assert _lsm.tool_label("/x", lambda argv: (1, "", "Invalid argument"), "python3") is None

@@ -161,3 +161,46 @@ def test_bcc_host_adds_headers_and_debugfs(tree):
     found = _tracecheck.bcc_host(dict(snapshot, perf=perf), me, str(tree))
     assert (found["debugfs_mounted"], found["kernel_headers"], found["perf_event_paranoid"]) == (
         None, {"found": False}, 2)
+
+
+# ---- AppArmor's part (docs/verified-semantics.md section 20)
+
+def test_apparmor_plays_no_part_without_profiles_and_the_tool_is_not_run(tree):
+    calls = []
+    tree.write("/proc/self/attr/current", "unconfined\n")
+    facts = {"enabled": True, "profiles": [], "enforcing": 0}
+    result = _tracecheck.apparmor_host(facts, "/usr/bin/strace", calls.append, str(tree))
+    assert (result["in_play"], result["tracer"], calls) == (False, None, [])
+    assert _tracecheck.apparmor_host({"enabled": False}, "/usr/bin/strace", None, str(tree))["in_play"] is False
+
+
+def test_apparmor_learns_the_tools_label_from_an_unconfined_module(tree):
+    tree.write("/proc/self/attr/current", "unconfined\n")
+    facts = {"enabled": True, "profiles": [{"name": "dr-tracer", "mode": "enforce"}], "enforcing": 1}
+    result = _tracecheck.apparmor_host(facts, "/usr/bin/strace", lambda argv: (0, "dr-tracer (enforce)\n", ""),
+                                       str(tree))
+    assert result["in_play"] and result["tracer"] == {"label": "dr-tracer", "mode": "enforce", "confined": True}
+    # a confined module would run the tool through its own exec rules, not a user's: unknown
+    tree.write("/proc/self/attr/current", "containers-default-0.50.1 (enforce)\n")
+    result = _tracecheck.apparmor_host(dict(facts, profiles=None), "/usr/bin/strace", None, str(tree))
+    assert result["in_play"] and result["tracer"] is None
+
+
+@pytest.mark.parametrize("tracer, label, perms, trace, tracedby", [
+    # an unconfined tracer: nothing to ask
+    ("unconfined", "dr-target (enforce)", {}, True, True),
+    # the kernel's answers, as the VM gave them: allow 0x1a / 0x18 (tracer -> target), 0x10 (target's deny)
+    ("dr-tracer (enforce)", "dr-target (enforce)", {("dr-tracer", "dr-target"): 0x1a, ("dr-target", "dr-tracer"): 0x10},
+     True, False),
+    ("dr-tracer (enforce)", "unconfined", {("dr-tracer", "unconfined"): 0x18}, False, True),
+    # the kernel could not be asked
+    ("dr-tracer (enforce)", "dr-target (enforce)", {}, None, None),
+])
+def test_apparmor_target_asks_the_kernel_for_both_sides(monkeypatch, tracer, label, perms, trace, tracedby):
+    def ask(profile, peer, root="/"):
+        allow = perms.get((profile, peer))
+        return None if allow is None else {"allow": allow, "deny": 0}
+    monkeypatch.setattr(_tracecheck._lsm, "apparmor_ptrace_perms", ask)
+    apparmor = {"tracer": _tracecheck._lsm.apparmor_label(tracer)}
+    result = _tracecheck.apparmor_target(apparmor, {"label": label})
+    assert (result["trace"], result["tracedby"]) == (trace, tracedby)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _verdict
+from ansible_collections.debugready.ptrace.plugins.module_utils import _lsm, _verdict
 from ansible_collections.debugready.ptrace.plugins.module_utils._caps import FileCaps
 from ansible_collections.debugready.ptrace.plugins.module_utils._verdict import Tracer, decide
 
@@ -174,10 +174,50 @@ def test_rows9_to_11_yama():
     assert decide(ROOT_SUDO, own, host(3))["reason"] == "yama_scope3_no_attach"
 
 
-def test_row13_apparmor_confinement_makes_allowed_uncertain():
-    verdict = decide(ROOT_SUDO, worker(label="/usr/sbin/apache2 (enforce)"), host(0, apparmor={"enabled": True}))
-    assert verdict["allowed"] is True and verdict["certain"] is False
-    assert "AppArmor" in verdict["explanation"]
+def apparmor(tracer="unconfined", in_play=True):
+    """host() extras for an AppArmor host whose tool runs under `tracer` (its /proc/PID/attr/current text; None:
+    unknown)."""
+    return {"apparmor": {"enabled": True, "in_play": in_play, "tracer": _lsm.apparmor_label(tracer)}}
+
+
+def confined_worker(label="dr-target (enforce)", trace=True, tracedby=True, **extra):
+    return worker(apparmor={"label": _lsm.apparmor_label(label), "trace": trace, "tracedby": tracedby}, **extra)
+
+
+# The cells of docs/verified-semantics.md section 20 (Debian 6.1, AppArmor 3.0.8): root traces another uid's process
+# at Yama 1; (tracer label, the kernel's .access answers, outcome).
+@pytest.mark.parametrize("tracer, trace, tracedby, reason, certain", [
+    # an unconfined tracer is never refused, not even by a target's deny rule
+    ("unconfined", True, True, "allowed", True),
+    # a confined tracer without ptrace (trace) for the target's label: EACCES
+    ("dr-tracer (enforce)", False, True, "apparmor_denied", True),
+    # the target's profile denies being traced by the tracer's: EACCES
+    ("dr-tracer (enforce)", True, False, "apparmor_denied", True),
+    # complain mode: allowed and logged
+    ("dr-tracer (complain)", False, False, "allowed", True),
+    # allowed by both sides, but the attach needs CAP_SYS_PTRACE, which the profile must grant: not shown
+    ("dr-tracer (enforce)", True, True, "allowed", False),
+    # the tool's label could not be learnt
+    (None, None, None, "allowed", False),
+])
+def test_row13_apparmor_cells(tracer, trace, tracedby, reason, certain):
+    verdict = decide(ROOT_SUDO, confined_worker(trace=trace, tracedby=tracedby), host(1, **apparmor(tracer)))
+    assert (verdict["reason"], verdict["certain"]) == (reason, certain), verdict
+    if reason == "apparmor_denied":
+        assert verdict["errno"] == "EACCES" and "dr-tracer" in verdict["explanation"]
+        assert ("ptrace (trace) peer=dr-target" if trace is False else "deny ptrace (tracedby)") in \
+            verdict["remediation"]
+
+
+def test_row13_yama_refuses_before_apparmor():
+    """tester's confined tracer on tester's own process: Yama 1 says EPERM first; at 0 AppArmor says EACCES."""
+    own = confined_worker(trace=False, uid=1000, gid=1000, dumpable=True)
+    assert decide(ALICE, own, host(1, **apparmor("dr-tracer (enforce)")))["reason"] == "yama_scope1_not_descendant"
+    verdict = decide(ALICE, own, host(0, **apparmor("dr-tracer (enforce)")))
+    assert (verdict["reason"], verdict["errno"]) == ("apparmor_denied", "EACCES")
+    # same ids, dumpable, Yama 0: no capability needed, so the allowed verdict is certain
+    assert decide(ALICE, confined_worker(uid=1000, gid=1000, dumpable=True),
+                  host(0, **apparmor("dr-tracer (enforce)")))["certain"] is True
 
 
 def test_row8_a_status_without_capprm_is_not_a_traceback():
@@ -355,14 +395,9 @@ def test_selinux_refuses_only_when_enforcing_with_deny_ptrace(selinux, reason):
     assert decide(ROOT_SUDO, worker(), host(0, selinux))["reason"] == reason
 
 
-@pytest.mark.parametrize("label, confined", [
-    ("/usr/sbin/apache2 (enforce)", True), ("apache2", True), ("unconfined", False), ("kernel", False),
-    ("unconfined_t", False), ("", False), (None, False)])
-def test_apparmor_note_only_for_a_confined_target_on_an_apparmor_host(label, confined):
-    verdict = decide(ROOT_SUDO, worker(label=label), host(0, apparmor={"enabled": True}))
-    assert verdict["certain"] is not confined
-    assert ("AppArmor confines the target" in verdict["explanation"]) is confined
-    off = decide(ROOT_SUDO, worker(label=label), host(0, apparmor={"enabled": False}))
+@pytest.mark.parametrize("apparmor_host", [{"enabled": False}, {"enabled": True, "in_play": False}, {}])
+def test_apparmor_plays_no_part_when_off_or_without_profiles(apparmor_host):
+    off = decide(ROOT_SUDO, confined_worker(trace=False), host(0, apparmor=apparmor_host))
     assert off["certain"] is True and off["explanation"] == "alice (uid 0) may attach to apache2[812] with CAP_SYS_PTRACE."
 
 
