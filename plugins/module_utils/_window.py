@@ -23,7 +23,7 @@ import re
 import shutil
 import stat
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _sudoers_write, _sysctl_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _procs, _sudoers_write, _sysctl_write
 
 WINDOWS_DIR = "/var/lib/debugready/windows"
 CODE_DIR = "/usr/local/lib/debugready"
@@ -481,26 +481,12 @@ def _close_config(action, run, root, check=False):
     if check:
         return True
     _fileio.remove(full)
-    if action["then"] and (not action["if_running"] or _running(action["if_running"], root)):
+    if action["then"] and (not action["if_running"] or _procs.find_by_names([action["if_running"]], root)):
         rc, out, err = run(list(action["then"]))
         if rc != 0:
             raise WindowError("%s removed, but %s failed (rc %s): %s"
                               % (action["path"], " ".join(action["then"]), rc, (err or out).strip()))
     return True
-
-
-def _running(comm, root="/"):
-    """Whether a process whose /proc/PID/comm is `comm` runs."""
-    proc = os.path.join(root, "proc")
-    for entry in os.listdir(proc):
-        if entry.isdigit():
-            try:
-                with open(os.path.join(proc, entry, "comm"), "r") as handle:
-                    if handle.read().rstrip("\n") == comm:
-                        return True
-            except OSError:
-                continue  # gone meanwhile
-    return False
 
 
 def _close_sudoers(action, run, root, now, hostname, check=False):
