@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from ansible_collections.debugready.ptrace.plugins.module_utils import _paths, _sysctl
 
@@ -67,15 +68,115 @@ def yama_runtime(root="/", lsm_list=None, has_cap_sys_ptrace=True, initial_usern
     }
 
 
+SELINUX_FS = "/sys/fs/selinux"
+SELINUX_CONFIG = "/etc/selinux/config"
+# the store semanage and setsebool -P write; booleans.local holds the persisted overrides of the policy's defaults
+SELINUX_STORE = "/var/lib/selinux"
+# struct av_decision's flags: the subject's domain is permissive (allowed, only logged)
+SELINUX_AVD_FLAGS_PERMISSIVE = 0x1
+SELINUX_NAME = r"^[A-Za-z0-9_]{1,128}$"
+
+
+def selinux_config(root="/"):
+    """{mode, policy} of /etc/selinux/config (what wins at boot), each None when not set or no file."""
+    values = {}
+    text = _read(root, SELINUX_CONFIG) or ""
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and not key.startswith("#"):
+            values[key.strip()] = value.strip().strip("\"'")
+    mode = values.get("SELINUX", "").lower() or None
+    return {"mode": mode, "policy": values.get("SELINUXTYPE") or None}
+
+
+def selinux_boolean(name, root="/", policy=None):
+    """{current, pending, persisted} of SELinux boolean `name`, or None when the loaded policy has no such boolean.
+    persisted: the value booleans.local of the policy store gives it at the next policy build and boot, None when
+    the store holds no override (the policy's own default, which only the compiled policy knows)."""
+    if not re.match(SELINUX_NAME, name or ""):
+        return None
+    text = _read(root, "%s/booleans/%s" % (SELINUX_FS, name))  # "current pending", e.g. "1 1"
+    fields = (text or "").split()
+    if len(fields) != 2 or not set(fields) <= {"0", "1"}:
+        return None
+    persisted = None
+    if policy and re.match(SELINUX_NAME, policy):
+        for line in (_read(root, "%s/%s/active/booleans.local" % (SELINUX_STORE, policy)) or "").splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.strip() == name and value.strip() in ("0", "1", "true", "false"):
+                persisted = value.strip() in ("1", "true")
+    return {"current": fields[0] == "1", "pending": fields[1] == "1", "persisted": persisted}
+
+
 def selinux(root="/"):
-    enforce = _read(root, "/sys/fs/selinux/enforce")
-    deny = _read(root, "/sys/fs/selinux/booleans/deny_ptrace")
+    """SELinux's state: enabled, the mode now and at boot, the policy, and deny_ptrace (the boolean Fedora's and
+    RHEL's policies have; Debian's reference policy has none, and then deny_ptrace_boolean is None)."""
+    enforce = _read(root, SELINUX_FS + "/enforce")
+    config = selinux_config(root)
+    enabled = enforce in ("0", "1")
+    boolean = selinux_boolean("deny_ptrace", root, config["policy"]) if enabled else None
     return {
-        "enabled": enforce is not None,
-        "enforcing": enforce == "1" if enforce is not None else False,
-        # The boolean file holds "current pending".
-        "deny_ptrace": deny.split()[0] == "1" if deny else False,
+        "enabled": enabled,
+        "enforcing": enforce == "1",
+        "mode": {"1": "enforcing", "0": "permissive"}.get(enforce, "disabled"),
+        "config_mode": config["mode"],
+        "policy": config["policy"],
+        "deny_ptrace": bool(boolean and boolean["current"]),
+        "deny_ptrace_boolean": boolean,
     }
+
+
+def selinux_access(source, target, tclass, permission, root="/"):
+    """The loaded policy's own answer to "may context SOURCE have PERMISSION on TARGET of class TCLASS": {allowed,
+    permissive (SOURCE's domain is permissive)}, from SELINUX_FS/access (the kernel's security_compute_av, which
+    includes every boolean's current value); None when it cannot be asked (no SELinux, no right to ask, a fixture,
+    an unknown class or permission)."""
+    if root != "/" or not source or not target or any(c in source + target for c in " \x00\n"):
+        return None
+    for part in (tclass, permission):
+        if not re.match(SELINUX_NAME, part):
+            return None
+    index = _read(root, "%s/class/%s/index" % (SELINUX_FS, tclass))
+    bit = _read(root, "%s/class/%s/perms/%s" % (SELINUX_FS, tclass, permission))
+    try:
+        index, bit = int(index), int(bit)
+    except (TypeError, ValueError):
+        return None
+    try:
+        fd = os.open(SELINUX_FS + "/access", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        os.write(fd, ("%s %s %d" % (source, target, index)).encode())
+        answer = os.read(fd, 4096).decode("ascii", "replace").split()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:  # allowed decided auditallow auditdeny seqno flags, in hex
+        allowed, flags = int(answer[0], 16), int(answer[5], 16)
+    except (IndexError, ValueError):
+        return None
+    return {"allowed": bool(allowed >> (bit - 1) & 1), "permissive": bool(flags & SELINUX_AVD_FLAGS_PERMISSIVE)}
+
+
+def selinux_seuser(user, root="/", policy=None):
+    """The SELinux user `user` logs in as, from the policy's seusers (its own line, else __default__); None when it
+    cannot be read. Group lines (%group) are not resolved: None then, rather than a guess."""
+    if not policy or not re.match(SELINUX_NAME, policy):
+        return None
+    default = None
+    for line in (_read(root, "/etc/selinux/%s/seusers" % policy) or "").splitlines():
+        fields = line.strip().split(":")
+        if len(fields) < 2 or line.startswith("#"):
+            continue
+        if fields[0].startswith("%"):
+            return None
+        if fields[0] == user:
+            return fields[1]
+        if fields[0] == "__default__":
+            default = fields[1]
+    return default
 
 
 APPARMOR_FS = "/sys/kernel/security/apparmor"
@@ -164,8 +265,9 @@ def apparmor_ptrace_perms(profile, peer, root="/"):
 
 
 def tool_label(tool_path, run, python):
-    """The AppArmor label the kernel gives `tool_path` when an unconfined process executes it (a profile attached to
-    its path, else unconfined), or None when it cannot be learnt (LABEL_PROBE: the tool stopped at exec)."""
+    """The LSM label the kernel gives `tool_path` when this process executes it (AppArmor: a profile attached to its
+    path, else unconfined; SELinux: the domain a type transition on its file type gives, else ours), or None when
+    it cannot be learnt (LABEL_PROBE: the tool stopped at exec)."""
     rc, out, dummy = run([python, "-c", LABEL_PROBE, tool_path])
     label = out.strip() if rc == 0 else ""
     return label or None

@@ -312,7 +312,8 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
     apache = apache_summary(targets, root, comms)
     host = {
         "yama_scope": snapshot["yama"]["scope"],
-        "selinux": snapshot["lsm"]["selinux"],
+        "selinux": selinux_host(snapshot["lsm"]["selinux"], tool_path, account, run, root)
+        if kind == "ptrace" else snapshot["lsm"]["selinux"],
         "apparmor": apparmor_host(snapshot["lsm"]["apparmor"], tool_path, run, root)
         if kind == "ptrace" else snapshot["lsm"]["apparmor"],
         "coredump_directory": bool(apache and apache["coredump_directory"]),
@@ -321,6 +322,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
         for dummy, target in pairs:
             if target is not None:
                 target["apparmor"] = apparmor_target(host["apparmor"], target, root)
+                target["selinux"] = selinux_target(host["selinux"], target, root)
     if kind == "perf":
         host.update(perf_host(snapshot, self_proc, root))
     elif kind == "bpftrace":
@@ -416,6 +418,38 @@ def apparmor_host(facts, tool_path, run, root="/"):
     if own is not None and not own["confined"]:
         # the tool executed from an unconfined process: the exec transition a user's shell or sudo makes too
         result["tracer"] = _lsm.apparmor_label(_lsm.tool_label(tool_path, run, sys.executable))
+    return result
+
+
+def selinux_host(facts, tool_path, account, run, root="/"):
+    """SELinux's part in a ptrace verdict: the facts, the context the tool runs in (`tracer`: executed from this
+    process, which is what sudo and a shell of the same domain do; None when unknown), whether that domain may use
+    CAP_SYS_PTRACE (`cap_sys_ptrace`) and is permissive, and `login_differs`: the tracer's user logs in as another
+    SELinux user than this process runs as, so a login of theirs may run in another domain."""
+    result = dict(facts, tracer=None, cap_sys_ptrace=None, permissive=None, login_differs=False)
+    if not facts.get("enabled"):
+        return result
+    own = _lsm.process_label("self", root)
+    tracer = _lsm.tool_label(tool_path, run, sys.executable)
+    result["tracer"] = tracer
+    if tracer:
+        answer = _lsm.selinux_access(tracer, tracer, "capability", "sys_ptrace", root)
+        if answer is not None:
+            result["cap_sys_ptrace"] = answer["allowed"]
+            result["permissive"] = answer["permissive"]
+    seuser = _lsm.selinux_seuser(account["name"], root, facts.get("policy"))
+    result["login_differs"] = bool(own and seuser and own.split(":")[0] != seuser)
+    return result
+
+
+def selinux_target(selinux, target, root="/"):
+    """The target's SELinux context and the policy's answer: may the tracer's domain ptrace it (see
+    _verdict._selinux_check)."""
+    context = target.get("label") if selinux.get("enabled") else None
+    result = {"context": context, "ptrace": None}
+    if context and selinux.get("tracer"):
+        answer = _lsm.selinux_access(selinux["tracer"], context, "process", "ptrace", root)
+        result["ptrace"] = None if answer is None else answer["allowed"]
     return result
 
 

@@ -31,7 +31,7 @@ REASONS = (
     "target_not_found", "kernel_thread", "self", "seccomp_blocks_ptrace", "filecap_exec_fails_bounding_set",
     "filecap_not_applied_nosuid", "filecap_not_applied_nnp", "filecap_not_applied_missing", "uid_gid_mismatch",
     "target_not_dumpable", "target_has_more_capabilities", "yama_scope3_no_attach",
-    "yama_scope2_requires_cap_sys_ptrace", "yama_scope1_not_descendant", "selinux_deny_ptrace", "apparmor_denied",
+    "yama_scope2_requires_cap_sys_ptrace", "yama_scope1_not_descendant", "selinux_deny_ptrace", "selinux_denied", "apparmor_denied",
     "already_traced", "sudo_not_permitted", "sudo_password_required", "allowed",
     # perf_event_open (decide_perf)
     "perf_events_unavailable", "perf_blocked_by_seccomp", "perf_paranoid_3_no_unprivileged", "perf_paranoid_cpu_wide",
@@ -42,7 +42,7 @@ REASONS = (
     "bcc_kprobe_list_unreadable", "bcc_kernel_headers_missing", "bcc_uprobe_through_tracefs",
 )
 ERRNO = {
-    "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
+    "target_not_found": "ESRCH", "selinux_deny_ptrace": "EACCES", "selinux_denied": "EACCES", "apparmor_denied": "EACCES", "allowed": None,
     "sudo_not_permitted": None, "sudo_password_required": None, "perf_events_unavailable": None,
     "perf_paranoid_3_no_unprivileged": "EACCES", "perf_paranoid_cpu_wide": "EACCES",
     "perf_blocked_by_seccomp": "EPERM", "bpftrace_requires_root": None,
@@ -164,9 +164,16 @@ def decide(tracer, target, host):
             "flag, and CAP_SYS_PTRACE is not in the bounding set." % tracer.tool,
             "Start the container with --cap-add SYS_PTRACE, or use sudo where the bounding set allows it.")
     cap = tracer.has_cap_sys_ptrace
+    selinux = host.get("selinux") or {}
+    selinux_cap = ""
+    if cap and _selinux_enforced(selinux) and selinux.get("cap_sys_ptrace") is False:
+        # capable() asks SELinux too: a domain without 'capability sys_ptrace' holds the bit in vain
+        cap = False
+        selinux_cap = (" %s holds CAP_SYS_PTRACE, but its SELinux domain %s is not given 'capability sys_ptrace' "
+                       "by the policy, so every capability check fails (EPERM)." % (tracer.tool, selinux["tracer"]))
     verdict = _credential_check(tracer, target, host, cap)
     if verdict is not None:
-        return _with_filecap_note(verdict, tracer)
+        return _with_filecap_note(_with_explanation(verdict, selinux_cap), tracer)
     scope = host.get("yama_scope")
     if scope == 3:
         return _result("yama_scope3_no_attach",
@@ -174,32 +181,96 @@ def decide(tracer, target, host):
                        "Persist a lower value (debugready.ptrace.ptrace_scope) and reboot; it cannot be lowered "
                        "at runtime.")
     if scope == 2 and not cap:
-        return _with_filecap_note(_result(
+        return _with_explanation(_with_filecap_note(_result(
             "yama_scope2_requires_cap_sys_ptrace",
             "kernel.yama.ptrace_scope is 2: only a tracer holding CAP_SYS_PTRACE may attach; %s has none." % who,
-            "Trace through sudo as root or a group-restricted cap_sys_ptrace=ep tool. " + ROOT_EQUIVALENT), tracer)
+            "Trace through sudo as root or a group-restricted cap_sys_ptrace=ep tool. " + ROOT_EQUIVALENT),
+            tracer), selinux_cap)
     if scope == 1 and not cap:
-        return _with_filecap_note(_result(
+        return _with_explanation(_with_filecap_note(_result(
             "yama_scope1_not_descendant",
             "kernel.yama.ptrace_scope is 1: %s may attach only to its own descendants (or a process that "
             "registered it with PR_SET_PTRACER, which cannot be seen from outside); %s was not started by "
             "the tracer." % (who, name),
             "Start the program under the tracer (strace CMD), or trace with CAP_SYS_PTRACE (sudo). "
-            + ROOT_EQUIVALENT), tracer)
-    selinux = host.get("selinux") or {}
-    if selinux.get("enforcing") and selinux.get("deny_ptrace"):
-        return _result("selinux_deny_ptrace",
-                       "SELinux is enforcing with deny_ptrace on: ptrace is refused for every domain (EACCES).",
-                       "For the debugging window: setsebool deny_ptrace off (without -P); turn it on again after.")
+            + ROOT_EQUIVALENT), tracer), selinux_cap)
+    verdict, selinux_note = _selinux_check(tracer, target, selinux, cap)
+    if verdict is not None:
+        return verdict
     if target.get("tracer_pid"):
         return _result("already_traced", "%s is already traced by PID %s; a process has one tracer at a time." % (
             name, target["tracer_pid"]), "Detach the other tracer first.")
     verdict, note = _apparmor_check(tracer, target, host, cap)
     if verdict is not None:
         return verdict
+    note = selinux_note + note
     return _result("allowed", "%s may attach to %s%s.%s" % (
         who, name, " with CAP_SYS_PTRACE" if cap else " (same ids, dumpable)", note), None, allowed=True,
         certain=not note)
+
+
+def _with_explanation(verdict, text):
+    if text:
+        verdict = dict(verdict, explanation=verdict["explanation"] + text)
+    return verdict
+
+
+def _selinux_enforced(selinux):
+    """SELinux refuses, rather than only logs: enforcing, and the tracer's domain is not a permissive one."""
+    return bool(selinux.get("enabled") and selinux.get("enforcing") and not selinux.get("permissive"))
+
+
+def _selinux_check(tracer, target, selinux, cap):
+    """SELinux's ptrace hook (process:ptrace from the tracer's domain to the target's), after Yama in the kernel's LSM
+    order, measured in the VM (docs/verified-semantics.md section 21): (a refusal or None, a note that makes an
+    allowed verdict uncertain or "").
+
+    selinux: _tracecheck.selinux_host(); target["selinux"]: {"context", "ptrace" (the policy's answer for this
+    tracer, True/False/None)}. The policy's answer already includes every boolean's current value.
+    """
+    if not _selinux_enforced(selinux):
+        return None, ""
+    domain = selinux.get("tracer")
+    boolean = selinux.get("deny_ptrace_boolean") or {}
+    peer = target.get("selinux") or {}
+    if boolean.get("current") and not (domain and peer.get("ptrace") is not None):
+        # the policy could not be asked; on the policies that have it, deny_ptrace takes ptrace from every domain
+        return _result(
+            "selinux_deny_ptrace",
+            "SELinux is enforcing with deny_ptrace on, which takes ptrace from every domain on the policies that "
+            "have it; whether this one still gives %s's domain a rule could not be asked." % tracer.tool,
+            "For the debug window only, turn deny_ptrace off at runtime (debugready.ptrace.selinux_boolean, or "
+            "setsebool deny_ptrace off without -P) and on again after. " + ROOT_EQUIVALENT, certain=False), ""
+    if not domain:
+        return None, (" SELinux is enforcing and the domain %s runs in could not be learnt; its policy could refuse "
+                      "(EACCES)." % tracer.tool)
+    context = peer.get("context") or "(unknown)"
+    name = "%s[%s]" % (target.get("comm"), target["pid"])
+    login = (" The prediction is for %s started from this session's domain; %s logs in as another SELinux user, "
+             "whose domain may differ." % (tracer.tool, tracer.user)) if selinux.get("login_differs") else ""
+    if peer.get("ptrace") is False and boolean.get("current"):
+        return _result(
+            "selinux_deny_ptrace",
+            "SELinux is enforcing, deny_ptrace is on, and the policy gives %s's domain %s no ptrace of %s (%s); the "
+            "kernel refuses with EACCES after Yama.%s" % (tracer.tool, domain, name, context, login),
+            "For the debug window only, turn deny_ptrace off at runtime (debugready.ptrace.selinux_boolean, or "
+            "setsebool deny_ptrace off without -P) and on again after; a debug_window puts it back. If it still "
+            "refuses, the domain has no ptrace rule for the target (selinux_denied). " + ROOT_EQUIVALENT), ""
+    if peer.get("ptrace") is False:
+        return _result(
+            "selinux_denied",
+            "SELinux is enforcing and its policy gives %s's domain %s no ptrace of %s's domain (%s): a type "
+            "enforcement denial, EACCES after Yama.%s" % (tracer.tool, domain, name, context, login),
+            "Trace from a domain the policy lets ptrace it (an unconfined or sysadm_r login, or sudo with ROLE= and "
+            "TYPE=), or add an allow rule for process ptrace in a local module (audit2allow shows the AVC). "
+            + ROOT_EQUIVALENT), ""
+    if peer.get("ptrace") is None:
+        return None, (" SELinux is enforcing and its policy could not be asked whether %s may ptrace %s; it could "
+                      "refuse (EACCES)." % (domain, context))
+    if cap and selinux.get("cap_sys_ptrace") is None:
+        return None, (" SELinux is enforcing and whether domain %s may use CAP_SYS_PTRACE could not be asked."
+                      % domain)
+    return None, login
 
 
 def _apparmor_check(tracer, target, host, cap):

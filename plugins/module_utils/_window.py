@@ -23,7 +23,9 @@ import re
 import shutil
 import stat
 
-from ansible_collections.debugready.ptrace.plugins.module_utils import _fileio, _procs, _sudoers_write, _sysctl_write
+from ansible_collections.debugready.ptrace.plugins.module_utils import (
+    _fileio, _lsm, _procs, _selinux_write, _sudoers_write, _sysctl_write,
+)
 
 WINDOWS_DIR = "/var/lib/debugready/windows"
 CODE_DIR = "/usr/local/lib/debugready"
@@ -38,8 +40,8 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The module_utils the closer imports, which debug_window installs under CODE_DIR.
 CLOSER_MODULE_UTILS = (
     "_caps", "_command", "_container", "_fileio", "_findings", "_hoststate", "_lsm", "_paths", "_perf", "_procs",
-    "_sudoers", "_sudoers_match", "_sudoers_syntax", "_sudoers_write", "_sysctl", "_sysctl_write", "_tools", "_window",
-    "_window_cli",
+    "_selinux_write", "_sudoers", "_sudoers_match", "_sudoers_syntax", "_sudoers_write", "_sysctl", "_sysctl_write",
+    "_tools", "_window", "_window_cli",
 )
 PACKAGE = "ansible_collections.debugready.ptrace.plugins.module_utils"
 
@@ -56,6 +58,9 @@ ACTIONS = {
     "remove_config": {"path": str, "then": list, "if_running": str},
     "group_remove_members": {"group": str, "members": list, "tool": list},  # tool: argv prefix, user and group follow
     "group_absent": {"group": str, "tool": list},  # tool: argv prefix, the group follows
+    # a SELinux boolean (deny_ptrace) back to `value` in the running policy (selinux_boolean's writer; nothing was
+    # persisted, so a reboot has already put it back)
+    "selinux_boolean": {"name": str, "value": bool},
 }
 # remove_file removes a file in these directories (where the role's copies live by default), or elsewhere a file
 # that holds file capabilities (a copy made at another path): never a plain system file.
@@ -113,7 +118,8 @@ def check_undo(undo):
         if extra:
             raise WindowError("undo[%d] (%s): unknown fields %s" % (index, kind, ", ".join(sorted(extra))))
         for field, types in fields.items():
-            if not isinstance(action.get(field), types) or isinstance(action.get(field), bool):
+            value = action.get(field)
+            if not isinstance(value, types) or (isinstance(value, bool) and types is not bool):
                 raise WindowError("undo[%d] (%s): %s must be %s" % (index, kind, field, _type_names(types)))
         if kind == "sysctl" and action["key"] not in _sysctl_write.SETTINGS:
             raise WindowError("undo[%d]: sysctl %s is not one the collection manages" % (index, action["key"]))
@@ -124,6 +130,8 @@ def check_undo(undo):
                 _sudoers_write.check_name(action["name"])
             except _sudoers_write.SudoersInputError as exc:
                 raise WindowError("undo[%d]: %s" % (index, exc))
+        if kind == "selinux_boolean" and not re.match(_lsm.SELINUX_NAME, action["name"]):
+            raise WindowError("undo[%d]: %r is not a SELinux boolean's name" % (index, action["name"]))
         if kind in ("remove_file", "remove_config"):
             path = action["path"]
             if not path.startswith("/") or os.path.normpath(path) != path or path == "/":
@@ -143,7 +151,7 @@ def check_undo(undo):
 
 def _type_names(types):
     types = types if isinstance(types, tuple) else (types,)
-    return " or ".join({str: "a string", int: "an integer", list: "a list", type(None): "null"}[t] for t in types)
+    return " or ".join({str: "a string", int: "an integer", bool: "a boolean", list: "a list", type(None): "null"}[t] for t in types)
 
 
 def new_record(name, end, now, opened_by, profile, undo, previous=None):
@@ -415,12 +423,15 @@ def close(record, run, root="/", now=None, hostname=None, check=False):
                 changed = _close_copy(action["path"], root, check)
             elif kind == "remove_config":
                 changed = _close_config(action, run, root, check)
+            elif kind == "selinux_boolean":
+                changed = _close_selinux_boolean(action, root, check)
             else:
                 changed = _close_group(action, run, root, check)
             results.append({"action": kind, "target": _target(action), "changed": bool(changed), "error": None})
         except (_sysctl_write.SysctlInputError, _sysctl_write.SysctlWriteError, _fileio.FileWriteError,
                 _sudoers_write.SudoersInputError, _sudoers_write.SudoersHostError,
-                _sudoers_write.SudoersValidationError, WindowError, OSError) as exc:
+                _sudoers_write.SudoersValidationError, _selinux_write.SelinuxBooleanError, WindowError,
+                OSError) as exc:
             results.append({"action": kind, "target": _target(action), "changed": False, "error": str(exc)})
     return results
 
@@ -452,6 +463,15 @@ def _close_sysctl(action, facts, root, check=False):
                 _sysctl_write.apply(plan, root)
             changed = True
     return changed
+
+
+def _close_selinux_boolean(action, root, check=False):
+    if not _lsm.selinux(root)["enabled"]:
+        return False  # booted without SELinux: no running policy holds the window's value
+    plan = _selinux_write.plan(action["name"], action["value"], root)
+    if plan["changed"] and not check:
+        _selinux_write.apply(plan, root)
+    return plan["changed"]
 
 
 def _close_copy(path, root, check=False):

@@ -88,6 +88,9 @@ options:
       - C(group_remove_members), with C(group), C(members) and C(tool) (the argv prefix of the distribution's tool,
         user and group follow, for example V([/usr/bin/gpasswd, -d])). C(group_absent), with C(group) and C(tool)
         (for example V([/usr/sbin/groupdel])).
+      - C(selinux_boolean), with C(name) and C(value) (a boolean), a SELinux boolean such as C(deny_ptrace) set back in
+        the running policy with the writer of M(debugready.ptrace.selinux_boolean). Nothing is done on a host booted
+        without SELinux.
     type: list
     elements: dict
   profile:

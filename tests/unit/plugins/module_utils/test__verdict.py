@@ -63,14 +63,70 @@ def test_canonical_apache_table(label, tracer, target, reasons, scope):
     assert verdict["errno"] == (None if reasons[scope] == "allowed" else "EPERM")
 
 
+def selinux_host(deny=None, enforcing=True, tracer="u:r:ping_t:s0", cap=True, permissive=False, **extra):
+    data = {"enabled": True, "enforcing": enforcing, "tracer": tracer, "cap_sys_ptrace": cap,
+            "permissive": permissive, "deny_ptrace": bool(deny),
+            "deny_ptrace_boolean": None if deny is None else {"current": deny, "pending": deny, "persisted": None}}
+    data.update(extra)
+    return data
+
+
+def se_target(ptrace, **kwargs):
+    target = worker(**kwargs)
+    target["selinux"] = {"context": "system_u:system_r:httpd_t:s0", "ptrace": ptrace}
+    return target
+
+
 @pytest.mark.parametrize("scope", [0, 1, 2, 3])
 @pytest.mark.parametrize("tracer", [ALICE, WWW, ROOT_SUDO, filecap_tracer()], ids=["alice", "www", "root", "filecap"])
-def test_selinux_deny_ptrace_applies_in_every_cell_that_passes_the_earlier_checks(scope, tracer):
-    verdict = decide(tracer, worker(dumpable=True), host(scope, {"enforcing": True, "deny_ptrace": True}))
-    if decide(tracer, worker(dumpable=True), host(scope))["allowed"]:
-        assert verdict["reason"] == "selinux_deny_ptrace" and verdict["errno"] == "EACCES"
-    else:
-        assert verdict["allowed"] is False
+def test_selinux_refuses_after_every_earlier_check(scope, tracer):
+    """SELinux's hook runs after the credential checks and Yama: it refuses only what they let through, EACCES."""
+    for ptrace, deny, reason in [(False, True, "selinux_deny_ptrace"), (False, False, "selinux_denied"),
+                                 (False, None, "selinux_denied")]:
+        verdict = decide(tracer, se_target(ptrace, dumpable=True), host(scope, selinux_host(deny)))
+        if decide(tracer, worker(dumpable=True), host(scope))["allowed"]:
+            assert (verdict["reason"], verdict["errno"], verdict["certain"]) == (reason, "EACCES", True)
+        else:
+            assert verdict["allowed"] is False and verdict["errno"] == "EPERM"
+
+
+@pytest.mark.parametrize("selinux, ptrace, reason, certain", [
+    (selinux_host(True), False, "selinux_deny_ptrace", True),
+    (selinux_host(True), True, "allowed", True),        # the boolean on, and still a rule for this domain
+    (selinux_host(True), None, "selinux_deny_ptrace", False),  # the policy could not be asked
+    (selinux_host(True, tracer=None), None, "selinux_deny_ptrace", False),
+    (selinux_host(False), False, "selinux_denied", True),
+    (selinux_host(None), None, "allowed", False),        # not asked, no boolean: uncertain
+    (selinux_host(None, tracer=None), None, "allowed", False),
+    (selinux_host(True, enforcing=False), False, "allowed", True),   # permissive: logged, not refused
+    (selinux_host(True, permissive=True), False, "allowed", True),   # a permissive domain likewise
+    ({"enabled": False, "enforcing": False}, False, "allowed", True),
+])
+def test_selinux_verdicts(selinux, ptrace, reason, certain):
+    verdict = decide(ROOT_SUDO, se_target(ptrace), host(0, selinux))
+    assert (verdict["reason"], verdict["certain"]) == (reason, certain)
+
+
+def test_selinux_login_of_another_seuser_makes_the_verdict_uncertain():
+    verdict = decide(ROOT_SUDO, se_target(True), host(0, selinux_host(False, login_differs=True)))
+    assert verdict["allowed"] is True and verdict["certain"] is False
+    assert "logs in as another SELinux user" in verdict["explanation"]
+
+
+@pytest.mark.parametrize("scope", [0, 1, 2])
+def test_selinux_domain_without_capability_sys_ptrace_makes_root_fail_the_capability_checks(scope):
+    """Measured: root in ping_t (no 'capability sys_ptrace') on www-data's worker gets EPERM, not EACCES."""
+    verdict = decide(ROOT_SUDO, se_target(True), host(scope, selinux_host(False, cap=False)))
+    assert (verdict["reason"], verdict["errno"]) == ("uid_gid_mismatch", "EPERM")
+    assert "is not given 'capability sys_ptrace'" in verdict["explanation"]
+    # the same ids and dumpable: no capability is needed, SELinux's ptrace rule decides
+    same = decide(ROOT_SUDO, se_target(True, uids=[0, 0, 0, 0], gids=[0, 0, 0, 0], dumpable=True),
+                  host(0, selinux_host(False, cap=False)))
+    assert same["allowed"] is True
+    # Yama 1 needs the capability for a non-descendant: refused with Yama's reason and the SELinux note
+    yama = decide(ROOT_SUDO, se_target(True, uids=[0, 0, 0, 0], gids=[0, 0, 0, 0], dumpable=True),
+                  host(1, selinux_host(False, cap=False)))
+    assert yama["reason"] == "yama_scope1_not_descendant" and "capability sys_ptrace" in yama["explanation"]
 
 
 # --- each row of the decision table ---------------------------------------------------------
@@ -384,15 +440,6 @@ def test_not_dumpable_explanation_and_remedies():
     assert other["remediation"] == ("Make it dumpable (prctl(PR_SET_DUMPABLE, 1) in the program, or "
                                     "fs.suid_dumpable=1 before it starts), or trace it as root through sudo. "
                                     + _verdict.ROOT_EQUIVALENT)
-
-
-@pytest.mark.parametrize("selinux, reason", [
-    ({"enforcing": True, "deny_ptrace": True}, "selinux_deny_ptrace"),
-    ({"enforcing": True, "deny_ptrace": False}, "allowed"),
-    ({"enforcing": False, "deny_ptrace": True}, "allowed"),   # permissive: logged, not refused
-])
-def test_selinux_refuses_only_when_enforcing_with_deny_ptrace(selinux, reason):
-    assert decide(ROOT_SUDO, worker(), host(0, selinux))["reason"] == reason
 
 
 @pytest.mark.parametrize("apparmor_host", [{"enabled": False}, {"enabled": True, "in_play": False}, {}])
