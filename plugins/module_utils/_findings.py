@@ -133,8 +133,10 @@ def _lsm(lsm):
     if selinux.get("enforcing") and selinux.get("deny_ptrace"):
         return [finding(
             "selinux_deny_ptrace", "medium",
-            "SELinux is enforcing with deny_ptrace on: ptrace is refused (EACCES) for every domain, root included.",
-            "For a debugging window run 'setsebool deny_ptrace off' (without -P) and turn it on again after.")]
+            "SELinux is enforcing with deny_ptrace on: on Fedora's and RHEL's policies it refuses ptrace (EACCES) to "
+            "every domain, root's unconfined one included.",
+            "For a debug window only, turn it off in the running policy (debugready.ptrace.selinux_boolean, or "
+            "'setsebool deny_ptrace off' without -P) and have the window put it back (undo action selinux_boolean).")]
     return []
 
 

@@ -91,7 +91,12 @@ def apply(plan_, root="/"):
         return
     name, value = plan_["name"], plan_["after"]["current"]
     _write(root, "booleans/" + name, "1" if value else "0")
-    commit(root)
+    try:
+        commit(root)
+    except SelinuxBooleanError:
+        # nothing half-changed: the boolean's pending value back as it was
+        _write(root, "booleans/" + name, "1" if plan_["before"]["pending"] else "0")
+        raise
     now = _lsm.selinux_boolean(name, root)
     if now is None or now["current"] != value:
         raise SelinuxBooleanError("boolean %s is %s after the commit, not %s" % (

@@ -374,6 +374,9 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                      "uids": target["uids"] if target else None,
                      "dumpable": target["dumpable"] if target else None,
                      "role": target.get("role") if target else None}
+            if target is not None and kind == "ptrace":
+                entry["apparmor"] = target.get("apparmor")
+                entry["selinux"] = target.get("selinux")
             entry.update(verdict)
             if sudo_info is not None:
                 entry["sudo"] = sudo_info

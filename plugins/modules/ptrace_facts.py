@@ -379,7 +379,11 @@ ansible_facts:
         lsm:
           description:
             - C(list) (from securityfs, null when not readable), C(yama), C(selinux) with C(enabled),
-              C(enforcing) and C(deny_ptrace), C(apparmor) with C(enabled), C(profiles) (each loaded profile's
+              C(enforcing), C(mode) (V(enforcing), V(permissive) or V(disabled), now), C(config_mode) and C(policy)
+              (C(/etc/selinux/config), what the next boot takes), C(deny_ptrace) (on now) and
+              C(deny_ptrace_boolean) (C(current), C(pending) and C(persisted), the policy store's override or null
+              for the policy's default; null when the loaded policy has no such boolean, as Debian's has not),
+              C(apparmor) with C(enabled), C(profiles) (each loaded profile's
               C(name) and C(mode), from securityfs; null where it is not readable, as in a container) and
               C(enforcing) (how many of them are in enforce mode).
           returned: when gathered
@@ -387,7 +391,8 @@ ansible_facts:
           sample:
             list: [capability, yama, apparmor]
             yama: true
-            selinux: {enabled: false, enforcing: false, deny_ptrace: false}
+            selinux: {enabled: false, enforcing: false, mode: disabled, config_mode: null, policy: null,
+                      deny_ptrace: false, deny_ptrace_boolean: null}
             apparmor: {enabled: true, profiles: [{name: lsb_release, mode: enforce}], enforcing: 1}
         container:
           description:

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: selinux_boolean
 short_description: Set a SELinux boolean such as deny_ptrace in the running policy only, for a debug window
-version_added: 1.6.0
+version_added: 1.2.0
 description:
   - Sets one SELinux boolean in the running policy through selinuxfs (C(/sys/fs/selinux/booleans), then
     C(commit_pending_bools)), as C(setsebool) without C(-P) does, with no tool and no policy rebuild.

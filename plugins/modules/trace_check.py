@@ -241,6 +241,22 @@ targets:
       type: str
       returned: always
       sample: worker
+    apparmor:
+      description:
+        - For the ptrace tools, the target's AppArmor label (C(label) with C(label), C(mode), C(confined)) and the
+          kernel's answers for this tracer, C(trace) (the tool's profile may trace the target's label) and
+          C(tracedby) (the target's profile may be traced by the tool's); each true, false or null (unknown).
+      type: dict
+      returned: when the target exists and the tool is a ptrace tool (not perf, bpftrace or BCC)
+      sample: {label: {label: unconfined, mode: null, confined: false}, trace: true, tracedby: true}
+    selinux:
+      description:
+        - For the ptrace tools, the target's SELinux context (C(context), null without SELinux) and the policy's
+          answer (C(ptrace)), whether the tool's domain (C(selinux.tracer) in RV(host)) may ptrace it (true, false, or
+          null when unknown).
+      type: dict
+      returned: when the target exists and the tool is a ptrace tool (not perf, bpftrace or BCC)
+      sample: {context: "system_u:system_r:httpd_t:s0", ptrace: false}
     allowed:
       description: The verdict; null when it cannot be known from outside.
       type: bool
@@ -255,7 +271,7 @@ targets:
                 filecap_not_applied_nosuid, filecap_not_applied_nnp, filecap_not_applied_missing, uid_gid_mismatch,
                 target_not_dumpable, target_has_more_capabilities, yama_scope3_no_attach,
                 yama_scope2_requires_cap_sys_ptrace, yama_scope1_not_descendant, selinux_deny_ptrace,
-                apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, perf_events_unavailable,
+                selinux_denied, apparmor_denied, already_traced, sudo_not_permitted, sudo_password_required, perf_events_unavailable,
                 perf_blocked_by_seccomp, perf_paranoid_3_no_unprivileged, perf_paranoid_cpu_wide,
                 bpftrace_requires_root, lockdown_confidentiality, bpf_blocked_by_seccomp, bpf_needs_capabilities,
                 kprobes_unavailable, probe_events_need_tracefs, bcc_kprobe_list_unreadable,
@@ -279,7 +295,8 @@ targets:
     certain:
       description:
         - False when the verdict depends on what cannot be seen from outside (a root target's dumpable flag, an
-          AppArmor profile's capability rules, a tool's AppArmor label that could not be learnt).
+          AppArmor profile's capability rules, a tool's AppArmor label or SELinux domain that could not be learnt,
+          a SELinux policy that could not be asked, a user who logs in as another SELinux user).
       type: bool
       returned: always
       sample: true
@@ -342,6 +359,12 @@ host:
       are loaded, or this process is confined) and C(tracer), the AppArmor label the tool runs under (C(label),
       C(mode), C(confined)). To learn it the module executes the tool stopped at its first instruction
       (PTRACE_TRACEME), reads its label and kills it; only where AppArmor has profiles loaded. Null when unknown.
+    - C(selinux), the facts of M(debugready.ptrace.ptrace_facts) and, for the ptrace tools, C(tracer) (the SELinux
+      context the tool runs in when executed from this module's domain, learnt the same way, wherever SELinux is
+      enabled), C(cap_sys_ptrace) (the policy gives that domain C(capability sys_ptrace)), C(permissive) (the domain
+      is permissive) and C(login_differs) (the user logs in as another SELinux user than the module runs as, so a
+      login of theirs may run in another domain, so an allowed verdict is then not certain). The policy's answers come
+      from the kernel (C(/sys/fs/selinux/access)), with every boolean's current value.
     - For BCC's tools, the same as for bpftrace, and C(kernel_headers) (C(found), C(path) and C(via), where BCC finds
       the running kernel's headers) and C(debugfs_mounted) (at C(/sys/kernel/debug), where a kprobe pattern's list
       starts).
@@ -349,7 +372,9 @@ host:
   type: dict
   sample: {yama_present: true, yama_scope: 1, sys_ptrace_in_bounding_set: true, perf_event_paranoid: null,
            paranoid_3_denies_all: null,
-           selinux: {enabled: false, enforcing: false, deny_ptrace: false},
+           selinux: {enabled: false, enforcing: false, mode: disabled, config_mode: null, policy: null,
+                     deny_ptrace: false, deny_ptrace_boolean: null, tracer: null, cap_sys_ptrace: null,
+                     permissive: null, login_differs: false},
            apparmor: {enabled: true, profiles: [], enforcing: 0, in_play: false, tracer: null}}
 apache:
   description:

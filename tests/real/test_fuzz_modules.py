@@ -49,11 +49,11 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.debugready.ptrace.plugins.action import readiness_report
 from ansible_collections.debugready.ptrace.plugins.module_utils import _caps, _sudoers_write, _sysctl_write
 from ansible_collections.debugready.ptrace.plugins.modules import (
-    debug_window, file_caps, kernel_setting, ptrace_facts, ptrace_scope, sudoers_grant, trace_check,
+    debug_window, file_caps, kernel_setting, ptrace_facts, ptrace_scope, selinux_boolean, sudoers_grant, trace_check,
 )
 
 DEFAULT_EXAMPLES = {"sudoers_grant": 150, "ptrace_scope": 250, "kernel_setting": 120, "file_caps": 250,
-                    "trace_check": 120, "debug_window": 200,
+                    "trace_check": 120, "debug_window": 200, "selinux_boolean": 120,
                     "ptrace_facts": 60, "readiness_report": 300}
 TIMEOUT = 20          # seconds one example may take before it counts as a hang
 MEMORY = 768 << 20    # bytes one example may add to the address space before it counts as a blow-up
@@ -1068,6 +1068,56 @@ def test_fuzz_debug_window(host, figures):
     def example(args, states, check, diff):
         one_example(tally, host, lambda: run_main(debug_window.main, args, check, diff), args, states, WINDOW_STATES,
                     watch, check, ("windows", "sudoers", "sysctl", "layout"))
+
+    example()
+    restore_baseline()
+    tally.assert_clean(figures)
+
+
+# ---------------------------------------------------------------- selinux_boolean
+
+# A fake selinuxfs under the fake root: its files take writes but no kernel commits them, so a change is read back
+# wrong and must be refused with a message (the real one is proven in the VM, docs/yama-vm.md item 14).
+SELINUXFS = FAKE_ROOT + "/sys/fs/selinux"
+
+
+def write_in(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write(path, data)
+
+
+SELINUX_STATES = {
+    "enforcing, deny_ptrace on": lambda: (write_in(SELINUXFS + "/enforce", "1"),
+                                          write_in(SELINUXFS + "/booleans/deny_ptrace", "1 1")),
+    "permissive, deny_ptrace off": lambda: (write_in(SELINUXFS + "/enforce", "0"),
+                                            write_in(SELINUXFS + "/booleans/deny_ptrace", "0 0")),
+    "another boolean pending": lambda: write_in(SELINUXFS + "/booleans/httpd_can_network_connect", "0 1"),
+    "malformed boolean": lambda: write_in(SELINUXFS + "/booleans/deny_ptrace", "yes"),
+    "enforce garbage": lambda: write_in(SELINUXFS + "/enforce", b"\x00\xff"),
+    "boolean is a directory": lambda: os.makedirs(SELINUXFS + "/booleans/deny_ptrace/x", exist_ok=True),
+    "config": lambda: write_in(FAKE_ROOT + "/etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=../../etc\n"),
+}
+SELINUX_ARGS = {
+    "name": pool(["deny_ptrace"], ["allow_ptrace", "../enforce", "deny ptrace", "", "deny_ptrace\n", "x" * 200,
+                                   "httpd_can_network_connect", "DENY_PTRACE", "deny_ptrace/..", "\x00", 1]),
+    "value": pool([False, True], ["no", "off", 0, 1, "2", "", "maybe"]),
+}
+
+
+def test_fuzz_selinux_boolean(host, figures):
+    tally = Tally("selinux_boolean")
+
+    @fuzz("selinux_boolean")
+    @given(args=arguments(SELINUX_ARGS, usual=("name", "value")), root=st.sampled_from(["/", FAKE_ROOT]),
+           states=states_of(SELINUX_STATES), check=st.booleans(), diff=st.booleans())
+    def example(args, root, states, check, diff):
+        table = SELINUX_STATES if root == FAKE_ROOT else {}
+
+        def run():
+            with mock.patch.object(selinux_boolean, "ROOT", root):
+                return run_main(selinux_boolean.main, args, check, diff)
+        one_example(tally, host, run, dict(args, _root=root), [s for s in states if s in table], table,
+                    WATCH_SYSCTL, check, ("fake root",))
 
     example()
     restore_baseline()

@@ -100,3 +100,15 @@ def test_a_window_puts_the_boolean_back_and_skips_a_host_booted_without_selinux(
 def test_bad_selinux_undo_actions_are_refused(action, words):
     with pytest.raises(_window.WindowError, match=words):
         _window.check_undo([action])
+
+
+def test_a_failed_commit_puts_the_pending_value_back(selinuxfs, monkeypatch):
+    root = str(selinuxfs)
+
+    def refuse(root):
+        raise _selinux_write.SelinuxBooleanError("cannot write commit_pending_bools: Permission denied")
+    monkeypatch.setattr(_selinux_write, "commit", refuse)
+    with pytest.raises(_selinux_write.SelinuxBooleanError, match="Permission denied"):
+        _selinux_write.apply(_selinux_write.plan("deny_ptrace", False, root), root)
+    assert _lsm.selinux_boolean("deny_ptrace", root) == {"current": True, "pending": True, "persisted": None}
+    assert selinuxfs.writes == [("booleans/deny_ptrace", "0"), ("booleans/deny_ptrace", "1")]

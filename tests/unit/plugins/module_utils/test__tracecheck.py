@@ -204,3 +204,49 @@ def test_apparmor_target_asks_the_kernel_for_both_sides(monkeypatch, tracer, lab
     apparmor = {"tracer": _tracecheck._lsm.apparmor_label(tracer)}
     result = _tracecheck.apparmor_target(apparmor, {"label": label})
     assert (result["trace"], result["tracedby"]) == (trace, tracedby)
+
+
+# ---- SELinux's part (docs/verified-semantics.md section 21)
+
+PING = "unconfined_u:unconfined_r:ping_t:s0-s0:c0.c1023"
+HTTPD = "system_u:system_r:httpd_t:s0"
+
+
+def test_selinux_plays_no_part_when_off_and_the_tool_is_not_run(tree):
+    calls = []
+    result = _tracecheck.selinux_host({"enabled": False}, "/usr/bin/strace", {"name": "root"}, calls.append,
+                                      str(tree))
+    assert (result["tracer"], result["cap_sys_ptrace"], result["login_differs"], calls) == (None, None, False, [])
+    assert _tracecheck.selinux_target(result, {"label": HTTPD}) == {"context": None, "ptrace": None}
+
+
+@pytest.mark.parametrize("user, seusers, differs", [
+    ("root", "root:unconfined_u:s0-s0:c0.c1023\n__default__:unconfined_u:s0-s0:c0.c1023\n", False),
+    ("tester", "root:unconfined_u:s0-s0:c0.c1023\n__default__:unconfined_u:s0-s0:c0.c1023\n", False),
+    ("tester", "root:unconfined_u:s0-s0:c0.c1023\ntester:staff_u:s0\n", True),
+    ("tester", "%wheel:staff_u:s0\n", False),  # a group line: not resolved, so not claimed either way
+])
+def test_selinux_learns_the_tools_domain_and_asks_the_policy(tree, monkeypatch, user, seusers, differs):
+    tree.write("/proc/self/attr/current", "unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023\x00")
+    tree.write("/etc/selinux/default/seusers", seusers)
+    asked = []
+
+    def ask(source, target, tclass, permission, root="/"):
+        asked.append((source, target, tclass, permission))
+        return {"allowed": tclass == "process", "permissive": False}
+    monkeypatch.setattr(_tracecheck._lsm, "selinux_access", ask)
+    facts = {"enabled": True, "enforcing": True, "policy": "default"}
+    result = _tracecheck.selinux_host(facts, "/usr/bin/strace", {"name": user}, lambda argv: (0, PING + "\n", ""),
+                                      str(tree))
+    assert (result["tracer"], result["cap_sys_ptrace"], result["permissive"]) == (PING, False, False)
+    assert result["login_differs"] is differs
+    assert _tracecheck.selinux_target(result, {"label": HTTPD}) == {"context": HTTPD, "ptrace": True}
+    assert asked == [(PING, PING, "capability", "sys_ptrace"), (PING, HTTPD, "process", "ptrace")]
+
+
+def test_selinux_domain_not_learnt_leaves_every_answer_unknown(tree, monkeypatch):
+    monkeypatch.setattr(_tracecheck._lsm, "selinux_access", lambda *a, **k: pytest.fail("asked without a domain"))
+    result = _tracecheck.selinux_host({"enabled": True, "policy": "default"}, "/usr/bin/strace", {"name": "root"},
+                                      lambda argv: (1, "", "not stopped at exec"), str(tree))
+    assert (result["tracer"], result["cap_sys_ptrace"]) == (None, None)
+    assert _tracecheck.selinux_target(result, {"label": HTTPD}) == {"context": HTTPD, "ptrace": None}
