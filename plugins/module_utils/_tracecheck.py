@@ -369,6 +369,7 @@ def check(params, run, in_check_mode=False, root="/", snapshot=None, sudoers=Non
                 verdict = _verdict.decide(tracer, target, host)
             if kind in PROBED_KINDS:
                 verdict = _verdict.note_kernel_symbols(verdict, tracer_info["kernel_symbols"], host["kptr_restrict"])
+                verdict = _verdict.note_lsm_not_modelled(verdict, host["selinux"])
             entry = {"pid": pid, "system_wide": system_wide, "comm": target["comm"] if target else None,
                      "user": target["user"] if target else None,
                      "uids": target["uids"] if target else None,

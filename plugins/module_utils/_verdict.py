@@ -755,6 +755,17 @@ def note_kernel_symbols(verdict, visible, kptr_restrict):
                           "addresses to every user once perf_event_paranoid is 1 or less, which defeats KASLR.")))
 
 
+def note_lsm_not_modelled(verdict, selinux):
+    """perf, bpftrace and BCC on a host where SELinux enforces: its perf_event and bpf classes (and the capability
+    checks it mediates) can refuse what the kernel's own checks allow, and they are not modelled, so an allowed
+    verdict is not certain there."""
+    if verdict["allowed"] is not True or not (selinux or {}).get("enforcing"):
+        return verdict
+    return dict(verdict, certain=False, explanation=verdict["explanation"] + (
+        " SELinux is enforcing: its perf_event and bpf permissions (and the capabilities it mediates) could still "
+        "refuse (EACCES or EPERM), and they are not modelled here."))
+
+
 def _with_filecap_note(verdict, tracer):
     """A file-capability tool whose caps did not apply: report that as the cause."""
     if tracer.via != "filecap" or tracer.filecap_problem is None:

@@ -296,7 +296,8 @@ targets:
       description:
         - False when the verdict depends on what cannot be seen from outside (a root target's dumpable flag, an
           AppArmor profile's capability rules, a tool's AppArmor label or SELinux domain that could not be learnt,
-          a SELinux policy that could not be asked, a user who logs in as another SELinux user).
+          a SELinux policy that could not be asked, a user who logs in as another SELinux user, an allowed perf,
+          bpftrace or BCC verdict where SELinux enforces, whose perf_event and bpf rules are not modelled).
       type: bool
       returned: always
       sample: true

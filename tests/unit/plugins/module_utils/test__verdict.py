@@ -548,3 +548,16 @@ def test_explain_sudo_refusal_names_the_grant():
     assert "sudo ignores /etc/sudoers.d/x.conf" in text
     text = _verdict.explain_sudo_refusal(alice, "root", "/usr/bin/gdb", grants, [])
     assert "no sudoers rule lets alice (or a group it is in: alice, debug) run /usr/bin/gdb as root" in text
+
+
+@pytest.mark.parametrize("selinux, certain", [
+    ({"enabled": True, "enforcing": True}, False), ({"enabled": True, "enforcing": False}, True), ({}, True),
+    (None, True),
+])
+def test_perf_and_bpf_verdicts_are_uncertain_where_selinux_enforces(selinux, certain):
+    """SELinux's perf_event and bpf classes are not modelled: an allowed perf, bpftrace or BCC verdict says so."""
+    allowed = _verdict._result("allowed", "perf may open its events.", None, allowed=True)
+    noted = _verdict.note_lsm_not_modelled(allowed, selinux)
+    assert noted["certain"] is certain and ("not modelled" in noted["explanation"]) is (not certain)
+    refused = _verdict._result("perf_paranoid_cpu_wide", "refused", "fix")
+    assert _verdict.note_lsm_not_modelled(refused, selinux) == refused
