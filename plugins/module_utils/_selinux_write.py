@@ -24,6 +24,10 @@ class SelinuxBooleanError(Exception):
     """The boolean cannot be set here; nothing was changed."""
 
 
+class SelinuxNotEnabled(SelinuxBooleanError):
+    """No running policy: SELinux is off on this host (a window's close has then nothing to put back)."""
+
+
 def _path(root, *parts):
     return _paths.host_path(root, "/".join((_lsm.SELINUX_FS,) + parts))
 
@@ -49,8 +53,8 @@ def plan(name, value, root="/"):
         raise SelinuxBooleanError("name %r is not a SELinux boolean's name (letters, digits and _)" % (name,))
     state = _lsm.selinux(root)
     if not state["enabled"]:
-        raise SelinuxBooleanError("SELinux is not enabled on this host (no %s/enforce): there is no boolean to set"
-                                  % _lsm.SELINUX_FS)
+        raise SelinuxNotEnabled("SELinux is not enabled on this host (no %s/enforce): there is no boolean to set"
+                                % _lsm.SELINUX_FS)
     before = _lsm.selinux_boolean(name, root, state["policy"])
     if before is None:
         policy = state["policy"] or "unknown"

@@ -56,6 +56,9 @@ ERRNO = {
 PERFMON_COST = ("CAP_PERFMON (a tool copy holding it, or sudo perf) lets its users watch every process and the "
                 "kernel: keep it group-scoped, logged and time-boxed. The debugready.ptrace.debug_access role's perf "
                 "profile sets up both (level 2 and a group's cap_perfmon=ep copy) and reverts them.")
+# the smallest fix for selinux_deny_ptrace, certain or not
+DENY_PTRACE_OFF = ("For the debug window only, turn deny_ptrace off at runtime (debugready.ptrace.selinux_boolean, or "
+                   "setsebool deny_ptrace off without -P) and on again after")
 ROOT_EQUIVALENT = ("Any grant of ptrace to another user's processes (sudo strace/gdb, or a tool holding "
                    "CAP_SYS_PTRACE) is root-equivalent: keep it group-scoped, logged and time-boxed.")
 
@@ -239,8 +242,7 @@ def _selinux_check(tracer, target, selinux, cap):
             "selinux_deny_ptrace",
             "SELinux is enforcing with deny_ptrace on, which takes ptrace from every domain on the policies that "
             "have it; whether this one still gives %s's domain a rule could not be asked." % tracer.tool,
-            "For the debug window only, turn deny_ptrace off at runtime (debugready.ptrace.selinux_boolean, or "
-            "setsebool deny_ptrace off without -P) and on again after. " + ROOT_EQUIVALENT, certain=False), ""
+            DENY_PTRACE_OFF + ". " + ROOT_EQUIVALENT, certain=False), ""
     if not domain:
         return None, (" SELinux is enforcing and the domain %s runs in could not be learnt; its policy could refuse "
                       "(EACCES)." % tracer.tool)
@@ -253,9 +255,8 @@ def _selinux_check(tracer, target, selinux, cap):
             "selinux_deny_ptrace",
             "SELinux is enforcing, deny_ptrace is on, and the policy gives %s's domain %s no ptrace of %s (%s); the "
             "kernel refuses with EACCES after Yama.%s" % (tracer.tool, domain, name, context, login),
-            "For the debug window only, turn deny_ptrace off at runtime (debugready.ptrace.selinux_boolean, or "
-            "setsebool deny_ptrace off without -P) and on again after; a debug_window puts it back. If it still "
-            "refuses, the domain has no ptrace rule for the target (selinux_denied). " + ROOT_EQUIVALENT), ""
+            DENY_PTRACE_OFF + "; a debug_window puts it back. If it still refuses, the domain has no ptrace rule for "
+            "the target (selinux_denied). " + ROOT_EQUIVALENT), ""
     if peer.get("ptrace") is False:
         return _result(
             "selinux_denied",

@@ -466,9 +466,10 @@ def _close_sysctl(action, facts, root, check=False):
 
 
 def _close_selinux_boolean(action, root, check=False):
-    if not _lsm.selinux(root)["enabled"]:
+    try:
+        plan = _selinux_write.plan(action["name"], action["value"], root)
+    except _selinux_write.SelinuxNotEnabled:
         return False  # booted without SELinux: no running policy holds the window's value
-    plan = _selinux_write.plan(action["name"], action["value"], root)
     if plan["changed"] and not check:
         _selinux_write.apply(plan, root)
     return plan["changed"]
