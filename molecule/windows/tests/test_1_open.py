@@ -1,7 +1,7 @@
 """While the window is open (after the renewal, molecule.yml): the record and the timer are on the host, alice's
 real attach succeeds, and the audit has the opening and the renewal.
 
-pytest runs this module before test_2_closed.py (file order); the window ends about 100 s after the renewal.
+pytest runs this module before test_2_closed.py (file order); the window ends 180 s after the renewal began.
 """
 
 import datetime
