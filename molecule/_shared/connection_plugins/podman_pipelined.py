@@ -12,8 +12,7 @@ description:
 author: debugready.ptrace tests
 options:
   remote_addr:
-    description: the container's name or id
-    default: inventory_hostname
+    description: the container's name or id (every host has an inventory_hostname, so no default)
     vars:
       - name: inventory_hostname
       - name: ansible_host
